@@ -1,0 +1,5 @@
+// The public face of src/api: one command object per verb.
+export * from "./errors.js";
+export * from "./command.js";
+export * from "./inspect-labels.js";
+export * from "./inspect-acpi.js";

@@ -1,0 +1,84 @@
+// The vnvdimm command line. A thin front end: parsing with commander, the
+// work in src/api, output as text or --json. Exit status: 0 valid / done,
+// 1 the input failed validation, 2 usage or I/O error (README "Exit status").
+import { Command as Cli, CommanderError, InvalidArgumentError, Option } from "commander";
+import { UserError, inspectAcpiCommand, inspectLabelsCommand } from "../api/index.js";
+import { parseSize } from "../formats/index.js";
+import { toJson } from "./json.js";
+import { renderAcpi } from "./render-acpi.js";
+import { renderLabels } from "./render-labels.js";
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const defaultIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+function sizeArg(v: string): number {
+  const n = parseSize(v);
+  if (n === undefined || n > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidArgumentError("expected a size such as 128K, 1M or 131072");
+  return Number(n);
+}
+
+function intArg(v: string): number {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError("expected a non-negative integer");
+  return Number(v);
+}
+
+export function buildCli(io: Io, setExit: (code: number) => void): Cli {
+  const program = new Cli("vnvdimm")
+    .description("Persistent memory for virtual machines: the Xen virtual-NVDIMM design as real software")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)");
+
+  const inspect = program.command("inspect").description("Look inside an NVDIMM backing file or an ACPI table").exitOverride();
+
+  inspect.command("labels").argument("<file>", "NVDIMM backing file (label area = its last --label-size bytes) or, with --label-area, the label area alone")
+    .description(inspectLabelsCommand.summary)
+    .addOption(new Option("--label-size <size>", "label area size at the end of FILE").default(131072, "128K").argParser(sizeArg))
+    .option("--label-area", "FILE is the label area alone (no data area)", false)
+    .addOption(new Option("--slot <n>", "QEMU slot of the DIMM, for its interleave-set cookie").default(0).argParser(intArg))
+    .option("--nfit <file>", "take the region and cookies from this NFIT instead of QEMU's defaults")
+    .option("--json", "print JSON with `ndctl read-labels -j` field names, plus namespaces and infoBlocks", false)
+    .addHelpText("after", "\nExamples:\n  vnvdimm inspect labels guest-dimm0.img\n  vnvdimm inspect labels labels.bin --label-area --json\n  vnvdimm inspect labels dimm.img --nfit /sys/firmware/acpi/tables/NFIT --slot 1")
+    .action(async (file: string, o: { labelSize: number; labelArea: boolean; slot: number; nfit?: string; json: boolean }) => {
+      const r = await inspectLabelsCommand.run({ file, labelSizeBytes: o.labelSize, labelAreaOnly: o.labelArea, slot: o.slot, ...(o.nfit ? { nfitFile: o.nfit } : {}) });
+      io.out((o.json ? toJson(r) : renderLabels(r)) + "\n");
+      setExit(r.valid ? 0 : 1);
+    });
+
+  inspect.command("acpi").argument("<file>", "an ACPI table, e.g. /sys/firmware/acpi/tables/NFIT")
+    .description(inspectAcpiCommand.summary)
+    .option("--json", "print JSON with iasl's field names in camelCase", false)
+    .addHelpText("after", "\nExamples:\n  vnvdimm inspect acpi /sys/firmware/acpi/tables/NFIT\n  vnvdimm inspect acpi SSDT.bin --json")
+    .action(async (file: string, o: { json: boolean }) => {
+      const r = await inspectAcpiCommand.run({ file });
+      io.out((o.json ? toJson(r) : renderAcpi(r)) + "\n");
+      setExit(r.valid ? 0 : 1);
+    });
+  return program;
+}
+
+/** Runs the CLI and returns its exit status; never lets a stack trace reach the user for bad input. */
+export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
+  let code = 0;
+  const program = buildCli(io, (c) => { code = c; });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are "errors" to commander; they exit 0.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UserError) {
+      io.err(`vnvdimm: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}\n`);
+      return e.exit;
+    }
+    io.err(`vnvdimm: internal error: ${e instanceof Error ? e.message : String(e)}\n  hint: this is a bug; please report it with the command you ran\n`);
+    if (process.env["VNVDIMM_DEBUG"]) io.err(`${e instanceof Error ? e.stack : ""}\n`);
+    return 70;
+  }
+}
