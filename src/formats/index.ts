@@ -11,3 +11,4 @@ export * from "./ssdt/index.js";
 export * from "./infoblock/index.js";
 export * from "./nfit/index.js";
 export * from "./e820.js";
+export * from "./reservation/index.js";

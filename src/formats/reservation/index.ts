@@ -1,0 +1,3 @@
+// The hypervisor reservation record (docs/reservation-record.md).
+export * from "./record.js";
+export * from "./plan.js";
