@@ -12,3 +12,4 @@ export * from "./infoblock/index.js";
 export * from "./nfit/index.js";
 export * from "./e820.js";
 export * from "./reservation/index.js";
+export * from "./dsm/index.js";
