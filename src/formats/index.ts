@@ -13,3 +13,4 @@ export * from "./nfit/index.js";
 export * from "./e820.js";
 export * from "./reservation/index.js";
 export * from "./dsm/index.js";
+export * from "./fs-signatures.js";

@@ -1,0 +1,125 @@
+// An emulated host: each NVDIMM is a sparse file laid out like a QEMU backing
+// file (media, then the label area in the last labelSize bytes), and the
+// firmware tables are files built from the machine spec. Creating a host never
+// overwrites existing media unless the caller passes force.
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync, renameSync } from "node:fs";
+import { dirname } from "node:path";
+import { DSM_REVISION, DSM_STATUS, handleLabelDsm, status, type DsmRequest, type DsmResponse, type LabelStore } from "../formats/index.js";
+import { buildHostE820, buildHostNfit } from "./firmware.js";
+import { planMemoryMap, type HostDimm } from "./memory-map.js";
+import { parseMachineSpec, type MachineSpec } from "./spec.js";
+import { hostPaths } from "./state-dir.js";
+
+export class HostError extends Error {
+  constructor(readonly code: "host.exists" | "host.missing" | "host.corrupt", message: string, readonly hint?: string) {
+    super(message);
+    this.name = "HostError";
+  }
+  toJSON(): object {
+    return { error: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
+  }
+}
+
+export interface EmulatedHost {
+  readonly stateDir: string;
+  readonly spec: MachineSpec;
+  readonly dimms: readonly (HostDimm & { path: string; fileBytes: bigint })[];
+  /** The firmware tables, exactly as platform firmware hands them over. */
+  readonly e820: Uint8Array;
+  readonly nfit: Uint8Array;
+}
+
+/** Writes a file whole or not at all: a temp file, then rename. */
+function writeAtomic(path: string, bytes: Uint8Array | string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+function specToJson(spec: MachineSpec): string {
+  return JSON.stringify(spec, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n";
+}
+
+/**
+ * Creates an emulated host. Refuses when any DIMM file exists unless `force`,
+ * because those files are persistent media.
+ */
+export function createEmulatedHost(stateDir: string, spec: MachineSpec, opts: { force?: boolean; onProgress?: (done: number, total: number) => void } = {}): EmulatedHost {
+  const p = hostPaths(stateDir);
+  const map = planMemoryMap(spec);
+  const existing = map.dimms.map((d) => p.dimm(d.index)).filter((f) => existsSync(f));
+  if (existing.length && !opts.force) {
+    throw new HostError("host.exists", `Refusing to overwrite existing NVDIMM media: ${existing.join(", ")}`, "pass --force to recreate them (their data is lost), or use another --state");
+  }
+  mkdirSync(p.dir, { recursive: true });
+  map.dimms.forEach((d, i) => {
+    const fd = openSync(p.dimm(d.index), "w");
+    try {
+      // ftruncate makes a sparse file: no block is written until used.
+      ftruncateSync(fd, Number(d.sizeBytes + d.labelSizeBytes));
+    } finally {
+      closeSync(fd);
+    }
+    opts.onProgress?.(i + 1, map.dimms.length);
+  });
+  writeAtomic(p.e820, buildHostE820(map));
+  writeAtomic(p.nfit, buildHostNfit(map));
+  writeAtomic(p.spec, specToJson(spec));
+  return openEmulatedHost(stateDir);
+}
+
+/** Opens an existing host; the media and firmware files are the truth. */
+export function openEmulatedHost(stateDir: string): EmulatedHost {
+  const p = hostPaths(stateDir);
+  if (!existsSync(p.spec)) throw new HostError("host.missing", `No host in ${stateDir}`, "create one with `vnvdimm host init`");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(p.spec, "utf8"));
+  } catch {
+    throw new HostError("host.corrupt", `Cannot read ${p.spec}: not JSON`);
+  }
+  const spec = parseMachineSpec(raw, p.spec);
+  const map = planMemoryMap(spec);
+  const dimms = map.dimms.map((d) => {
+    const path = p.dimm(d.index);
+    if (!existsSync(path)) throw new HostError("host.corrupt", `NVDIMM ${d.index} media ${path} is missing`, "restore it, or recreate the host with `vnvdimm host init --force`");
+    const fd = openSync(path, "r");
+    const size = BigInt(fstatSync(fd).size);
+    closeSync(fd);
+    if (size !== d.sizeBytes + d.labelSizeBytes) throw new HostError("host.corrupt", `NVDIMM ${d.index} media ${path} is ${size} bytes, expected ${d.sizeBytes + d.labelSizeBytes}`);
+    return { ...d, path, fileBytes: size };
+  });
+  return { stateDir, spec, dimms, e820: new Uint8Array(readFileSync(p.e820)), nfit: new Uint8Array(readFileSync(p.nfit)) };
+}
+
+/** The label area of host DIMM `d` (its file's tail), as a mailbox label store. */
+export function hostLabelStore(d: EmulatedHost["dimms"][number]): LabelStore {
+  const base = Number(d.sizeBytes);
+  return {
+    sizeBytes: Number(d.labelSizeBytes),
+    read(offset, length) {
+      const fd = openSync(d.path, "r");
+      try {
+        const out = new Uint8Array(length);
+        readSync(fd, out, 0, length, base + offset);
+        return out;
+      } finally { closeSync(fd); }
+    },
+    write(offset, bytes) {
+      const fd = openSync(d.path, "r+");
+      try { writeSync(fd, bytes, 0, bytes.length, base + offset); } finally { closeSync(fd); }
+    },
+  };
+}
+
+/**
+ * The host's _DSM mailbox: functions 0, 4, 5, 6 on each DIMM by NFIT handle,
+ * so the control domain reads labels the way Linux does, 4076 bytes at a time.
+ */
+export function hostDsm(host: EmulatedHost, req: DsmRequest): DsmResponse {
+  if (req.revision !== DSM_REVISION) return status(DSM_STATUS.NOT_SUPPORTED);
+  const d = host.dimms.find((x) => x.handle === req.handle);
+  if (!d) return status(DSM_STATUS.NO_SUCH_DEVICE);
+  return handleLabelDsm(req, hostLabelStore(d));
+}
