@@ -3,3 +3,4 @@ export * from "./errors.js";
 export * from "./command.js";
 export * from "./inspect-labels.js";
 export * from "./inspect-acpi.js";
+export * from "./host-commands.js";

@@ -1,30 +1,18 @@
 // The vnvdimm command line. A thin front end: parsing with commander, the
 // work in src/api, output as text or --json. Exit status: 0 valid / done,
 // 1 the input failed validation, 2 usage or I/O error (README "Exit status").
-import { Command as Cli, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command as Cli, CommanderError, Option } from "commander";
 import { UserError, inspectAcpiCommand, inspectLabelsCommand } from "../api/index.js";
-import { parseSize } from "../formats/index.js";
 import { toJson } from "./json.js";
 import { renderAcpi } from "./render-acpi.js";
 import { renderLabels } from "./render-labels.js";
+import { intArg, sizeArg, type Io } from "./commands/shared.js";
+import { registerHost } from "./commands/host.js";
+import { registerPmem } from "./commands/pmem.js";
 
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
+export type { Io };
 
 const defaultIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
-
-function sizeArg(v: string): number {
-  const n = parseSize(v);
-  if (n === undefined || n > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidArgumentError("expected a size such as 128K, 1M or 131072");
-  return Number(n);
-}
-
-function intArg(v: string): number {
-  if (!/^\d+$/.test(v)) throw new InvalidArgumentError("expected a non-negative integer");
-  return Number(v);
-}
 
 export function buildCli(io: Io, setExit: (code: number) => void): Cli {
   const program = new Cli("vnvdimm")
@@ -58,6 +46,8 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
       io.out((o.json ? toJson(r) : renderAcpi(r)) + "\n");
       setExit(r.valid ? 0 : 1);
     });
+  registerHost(program, { io, setExit });
+  registerPmem(program, { io, setExit });
   return program;
 }
 

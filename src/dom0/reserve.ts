@@ -12,8 +12,7 @@ import type { DimmData } from "./dimm-media.js";
 import { writeLabelsViaDsm, type Dsm } from "./label-access.js";
 import { classifyNamespace, scanDimm, type NfitDimm, type NamespaceContent, type ScannedNamespace } from "./scan.js";
 
-/** Per-page bytes the management area is sized for (the hypervisor's pmem-placed frame table + M2P). */
-export const MGMT_BYTES_PER_PAGE = 16;
+import { MGMT_BYTES_PER_PAGE } from "../hypervisor/index.js";
 export const RESERVATION_OWNER = "vnvdimm";
 
 export class ReserveError extends Error {

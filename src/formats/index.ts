@@ -14,3 +14,4 @@ export * from "./e820.js";
 export * from "./reservation/index.js";
 export * from "./dsm/index.js";
 export * from "./fs-signatures.js";
+export * from "./provision/index.js";

@@ -5,3 +5,4 @@ export * from "./firmware.js";
 export * from "./state-dir.js";
 export * from "./emulated-host.js";
 export * from "./sysfs-discovery.js";
+export * from "./boot-options.js";

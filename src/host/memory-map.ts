@@ -17,7 +17,7 @@ export interface HostDimm {
   readonly sizeBytes: bigint;
   readonly labelSizeBytes: bigint;
   readonly serial: number;
-  /** NFIT device handle (_ADR): node in bits 16–27, socket in 12–15, DIMM in 0–3. */
+  /** NFIT device handle (_ADR): node in bits 16–27, socket in 12–15, channel in 4–7, DIMM in 0–3; never 0. */
   readonly handle: number;
 }
 
@@ -28,9 +28,13 @@ export interface HostMemoryMap {
   readonly dimms: HostDimm[];
 }
 
-/** ACPI 6.4 §5.2.25.3 / §9.20.3 device handle layout. */
-export function dimmHandle(node: number, socket: number, dimmOnSocket: number): number {
-  return ((node & 0xfff) << 16) | ((socket & 0xf) << 12) | (dimmOnSocket & 0xf);
+/**
+ * ACPI 6.4 §5.2.25.3 device handle layout. Each DIMM gets its own channel and
+ * is DIMM 1 on it, so no handle is 0: the _DSM mailbox reserves handle 0 for
+ * the root device.
+ */
+export function dimmHandle(node: number, socket: number, channel: number): number {
+  return ((node & 0xfff) << 16) | ((socket & 0xf) << 12) | ((channel & 0xf) << 4) | 1;
 }
 
 /** Distinct serials: a vnvdimm prefix plus the DIMM index, unless the spec sets one. */

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { buildPfnSb, RESERVATION_ABSTRACTION_GUID, rawBytesToText, guidToBytes } from "../../src/formats/index.js";
 import { reserve, scanDimm, readLabelAreaViaDsm } from "../../src/dom0/index.js";
+import { MGMT_BYTES_PER_PAGE } from "../../src/hypervisor/index.js";
 import { smallHost, dom0View } from "../helpers/host.js";
 
 const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
@@ -14,7 +15,7 @@ test("reserve --dimm on an empty label-less DIMM: labels v1.2, a namespace, and 
   const r = reserve({ target: { dimm: view[0]!.dimm }, mgmt: "pmem" }, view);
   assert.equal(r.namespace.created, true);
   assert.equal(r.record.owner, "vnvdimm");
-  assert.ok(r.record.mgmtSize >= (r.record.dataSize / 4096n) * 16n);
+  assert.ok(r.record.mgmtSize >= (r.record.dataSize / 4096n) * BigInt(MGMT_BYTES_PER_PAGE));
   const scan = scanDimm(view[0]!.dsm, view[0]!.dimm, view[0]!.data);
   assert.equal(scan.namespaces.length, 1);
   assert.equal(scan.namespaces[0]!.content.kind, "reservation");

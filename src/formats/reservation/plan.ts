@@ -1,6 +1,7 @@
 // Where the management and data areas go inside a reserved namespace.
 // Both start on `align` (2 MiB by default, so huge pages map the data area);
-// the management area comes first and holds `bytesPerPage` per data page.
+// the management area comes first and holds `bytesPerPage` per data page,
+// plus one page for its own header.
 import { alignDownBig, alignUpBig } from "../units.js";
 import { RESERVATION_OFFSET, ReservationRecord } from "./record.js";
 
@@ -27,7 +28,7 @@ export function planReservation(namespaceSizeBytes: bigint, opts: { mgmtInPmem: 
   const bpp = BigInt(opts.bytesPerPage);
   let dataSize = alignDownBig((room * PAGE) / (PAGE + bpp), align);
   while (dataSize > 0n) {
-    const mgmtSize = alignUpBig((dataSize / PAGE) * bpp, align);
+    const mgmtSize = alignUpBig((dataSize / PAGE) * bpp + PAGE, align);
     if (mgmtSize + dataSize <= room) return { mgmtOffset: first, mgmtSize, dataOffset: first + mgmtSize, dataSize };
     dataSize -= align;
   }

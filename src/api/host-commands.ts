@@ -1,0 +1,156 @@
+// Host and pmem verbs (`vnvdimm host …`, `vnvdimm pmem …`), one command object
+// each. Every command boots the host from its media and state first: a host
+// reboot is a restart of the process.
+import { readFileSync } from "node:fs";
+import { CONTROL_DOMID, PAGE_BYTES, type PmemMgmtPlacement, type PmemRegionInfo, type RegionType } from "../hypervisor/index.js";
+import { addBadBlock, createEmulatedHost, defaultMachineSpec, parseMachineSpec, writeBootOptions, HostError, SpecError, type MachineSpec } from "../host/index.js";
+import { bootHost, type BootedHost } from "../toolstack/host-boot.js";
+import { reserve, ReserveError, type ReserveResult } from "../dom0/index.js";
+import type { Command } from "./command.js";
+import { UserError } from "./errors.js";
+
+export interface StateInput { state: string; pmemMgmt?: PmemMgmtPlacement }
+
+/** Turns the lower layers' typed errors into one-line user errors. */
+export function asUserError(e: unknown): never {
+  if (e instanceof HostError) throw new UserError(e.code === "host.missing" ? "not-found" : "invalid-input", e.message, e.hint, e.code === "host.corrupt" ? 1 : 2);
+  if (e instanceof SpecError) throw new UserError("invalid-input", e.message, "fix the spec file; see `vnvdimm host init --help`", 2);
+  if (e instanceof ReserveError) throw new UserError(e.code === "reserve.not-found" ? "not-found" : "invalid-input", e.message, e.hint, e.code === "reserve.in-use" ? 1 : 2);
+  throw e;
+}
+
+export function withHost<T>(input: StateInput, fn: (b: BootedHost) => T): T {
+  let b: BootedHost;
+  try {
+    b = bootHost(input.state, input.pmemMgmt ? { pmemMgmt: input.pmemMgmt } : {});
+  } catch (e) {
+    asUserError(e);
+  }
+  try {
+    return fn(b);
+  } catch (e) {
+    asUserError(e);
+  } finally {
+    b.close();
+  }
+}
+
+export interface HostInitInput { state: string; specFile?: string; force?: boolean; pmemMgmt?: PmemMgmtPlacement; onProgress?: (done: number, total: number) => void }
+
+export const hostInitCommand: Command<HostInitInput, { state: string; spec: MachineSpec; dimms: { index: number; node: number; path: string; spa: bigint; sizeBytes: bigint; labelSizeBytes: bigint; handle: number }[] }> = {
+  name: "host init",
+  summary: "Create an emulated host: sparse NVDIMM files and firmware tables from a machine spec",
+  run(input) {
+    let spec: MachineSpec;
+    try {
+      if (input.specFile) {
+        let raw: unknown;
+        try { raw = JSON.parse(readFileSync(input.specFile, "utf8")); } catch (e) {
+          throw new UserError("invalid-input", `Cannot read machine spec ${input.specFile}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "not valid JSON"}`, "pass a JSON file like the default (`vnvdimm host init --print-default-spec`)");
+        }
+        spec = parseMachineSpec(raw, input.specFile);
+      } else spec = defaultMachineSpec();
+      const host = createEmulatedHost(input.state, spec, { force: input.force ?? false, ...(input.onProgress ? { onProgress: input.onProgress } : {}) });
+      writeBootOptions(input.state, { pmemMgmt: input.pmemMgmt ?? "ram" });
+      return { state: input.state, spec, dimms: host.dimms.map((d) => ({ index: d.index, node: d.node, path: d.path, spa: d.spa, sizeBytes: d.sizeBytes, labelSizeBytes: d.labelSizeBytes, handle: d.handle })) };
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      asUserError(e);
+    }
+  },
+};
+
+export interface RegionRow { type: RegionType; smfn: number; emfn: number; pxm: number | null; mgmtSmfn?: number | null; mgmtEmfn?: number | null; placement?: string; freePages?: number; ownedPages?: number; brokenPages?: number }
+
+function row(r: PmemRegionInfo): RegionRow {
+  const base = { type: r.type, smfn: r.smfn, emfn: r.emfn, pxm: r.pxm ?? null };
+  if (r.type !== "data") return base;
+  return { ...base, mgmtSmfn: r.mgmtSmfn ?? null, mgmtEmfn: r.mgmtEmfn ?? null, placement: r.placement, freePages: r.freePages, ownedPages: r.ownedPages, brokenPages: r.brokenPages };
+}
+
+function regions(b: BootedHost, types: RegionType[]): RegionRow[] {
+  return types.flatMap((t) => {
+    const r = b.hv.pmemGetRegions(CONTROL_DOMID, t);
+    if (!r.ok) throw new UserError("invalid-input", r.message);
+    return r.value.map(row);
+  });
+}
+
+export const pmemListCommand: Command<StateInput & { types: RegionType[] }, { regions: RegionRow[] }> = {
+  name: "pmem list",
+  summary: "List the hypervisor's pmem regions (raw, mgmt, data), like `xl pmem-list`",
+  run: (input) => withHost(input, (b) => ({ regions: regions(b, input.types.length ? input.types : ["raw", "mgmt", "data"]) })),
+};
+
+export const pmemSetupCommand: Command<StateInput & { type: "mgmt" | "data"; smfn: number; emfn: number; mgmtSmfn?: number; mgmtEmfn?: number }, { region: RegionRow; regions: RegionRow[] }> = {
+  name: "pmem setup",
+  summary: "The low-level pmem_setup hypercall (lasts until the next boot, as in Xen)",
+  run: (input) => withHost(input, (b) => {
+    const r = b.hv.pmemSetup(CONTROL_DOMID, { type: input.type, smfn: input.smfn, emfn: input.emfn, ...(input.mgmtSmfn !== undefined ? { mgmtSmfn: input.mgmtSmfn, mgmtEmfn: input.mgmtEmfn! } : {}) });
+    if (!r.ok) throw new UserError("invalid-input", `pmem setup refused: ${r.errno} (${r.reason}): ${r.message}`, "see `vnvdimm pmem list --raw` for the ranges it can use", 1);
+    return { region: row(r.value), regions: regions(b, ["raw", "mgmt", "data"]) };
+  }),
+};
+
+export interface PmemReserveInput extends StateInput { namespace?: string; dimm?: number; mgmt: "ram" | "pmem"; force?: boolean; labels?: "1.1" | "1.2" }
+
+export const pmemReserveCommand: Command<PmemReserveInput, ReserveResult & { setup: RegionRow[] }> = {
+  name: "pmem reserve",
+  summary: "Mark a namespace for hypervisor use with an on-media reservation record",
+  run(input) {
+    if ((input.namespace === undefined) === (input.dimm === undefined)) throw new UserError("usage", "pmem reserve needs exactly one of --namespace UUID or --dimm N");
+    const result = withHost(input, (b) => {
+      const view = b.dimms.map(({ dimm, dsm, data }) => ({ dimm, dsm, data }));
+      if (input.dimm !== undefined) {
+        const d = b.host.dimms[input.dimm];
+        const target = d && view.find((v) => v.dimm.handle === d.handle);
+        if (!target) throw new UserError("not-found", `No NVDIMM ${input.dimm} on this host (it has ${b.host.dimms.length})`, "list them with `vnvdimm host status`");
+        return reserve({ target: { dimm: target.dimm }, mgmt: input.mgmt, force: input.force ?? false, ...(input.labels ? { labels: input.labels } : {}) }, view);
+      }
+      return reserve({ target: { namespace: input.namespace! }, mgmt: input.mgmt, force: input.force ?? false }, view);
+    });
+    // Reboot and let the control domain set the new reservation up, as it will at every boot.
+    const setup = withHost(input, (b) => {
+      const rep = b.reservations.find((r) => r.record.uuid === result.record.uuid);
+      if (rep?.error) throw new UserError("invalid-input", `reservation written, but the hypervisor refused it: ${rep.error.message}`, undefined, 1);
+      return [rep?.mgmt, rep?.data].filter((x): x is PmemRegionInfo => x !== undefined).map(row);
+    });
+    return { ...result, setup };
+  },
+};
+
+export const hostMceCommand: Command<StateInput & { mfn: number }, { mfn: number; owner: number | null; region: string; alreadyBroken: boolean }> = {
+  name: "host mce",
+  summary: "Inject a machine check: the page becomes broken and its owner is told",
+  run: (input) => withHost(input, (b) => {
+    const r = b.hv.mceInject(CONTROL_DOMID, input.mfn);
+    if (!r.ok) throw new UserError("invalid-input", `mce refused: ${r.errno} (${r.reason}): ${r.message}`, "the MFN must lie in a pmem region; see `vnvdimm pmem list`", 1);
+    addBadBlock(input.state, input.mfn);
+    return { mfn: input.mfn, owner: r.value.owner ?? null, region: r.value.region, alreadyBroken: r.value.alreadyBroken };
+  }),
+};
+
+export const hostStatusCommand: Command<StateInput, object> = {
+  name: "host status",
+  summary: "The host: DIMMs, namespaces, reservations, and the hypervisor's regions",
+  run: (input) => withHost(input, (b) => ({
+    state: b.host.stateDir,
+    spec: b.host.spec.name,
+    pmemMgmt: b.pmemMgmt,
+    dimms: b.dimms.map((d) => {
+      const h = b.host.dimms.find((x) => x.handle === d.dimm.handle)!;
+      return {
+        index: h.index, handle: d.dimm.handle, node: d.dimm.pxm, spa: d.dimm.spa, smfn: Number(d.dimm.spa / BigInt(PAGE_BYTES)), sizeBytes: d.dimm.sizeBytes,
+        labelSizeBytes: h.labelSizeBytes, serial: d.dimm.serial, path: h.path,
+        labels: d.scan.labels.labelled ? (d.scan.labels.selection.layout?.labelSizeBytes === 128 ? "v1.1" : "v1.2") : "none",
+        namespaces: d.scan.namespaces.map((n) => ({ uuid: n.uuid, name: n.name, dpa: n.dpa, sizeBytes: n.sizeBytes, content: n.content.kind, ...(n.content.kind === "info-block" ? { mode: n.content.mode } : {}) })),
+        labelProblems: d.scan.labels.reasons.map((r) => r.code),
+      };
+    }),
+    reservations: b.reservations.map((r) => ({ handle: r.handle, namespace: r.namespace, uuid: r.record.uuid, mgmtSizeBytes: r.record.mgmtSize, dataSizeBytes: r.record.dataSize, ok: !r.error, ...(r.error ? { error: r.error.message } : {}) })),
+    skipped: b.skipped.map((s) => ({ handle: s.handle, namespace: s.namespace, reasons: s.reasons.map((r) => r.code) })),
+    regions: regions(b, ["raw", "mgmt", "data"]),
+    bootProblems: b.hv.bootReasons.map((r) => r.code),
+    managementRamBytes: b.hv.ramBytes(),
+  })),
+};

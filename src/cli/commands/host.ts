@@ -1,0 +1,67 @@
+// `vnvdimm host init|status|mce`.
+import { Option, type Command as Cli } from "commander";
+import { hostInitCommand, hostMceCommand, hostStatusCommand } from "../../api/index.js";
+import { DEFAULT_MACHINE_SPEC_SOURCE } from "../../host/index.js";
+import { hexn, human, table } from "../table.js";
+import { intArg, mgmtArg, print, progress, stateful, stateOf, type Ctx } from "./shared.js";
+
+type StatusView = {
+  state: string; spec: string; pmemMgmt: string;
+  dimms: { index: number; handle: number; node: number; spa: bigint; sizeBytes: bigint; labels: string; namespaces: { uuid: string | null; name: string; dpa: bigint; sizeBytes: bigint; content: string; mode?: string }[]; labelProblems: string[] }[];
+  reservations: { handle: number; namespace: string | null; ok: boolean; error?: string; dataSizeBytes: bigint; mgmtSizeBytes: bigint }[];
+  skipped: { handle: number; namespace: string | null; reasons: string[] }[];
+  regions: { type: string; smfn: number; emfn: number; pxm: number | null }[];
+};
+
+export function registerHost(program: Cli, ctx: Ctx): void {
+  const host = program.command("host").description("The emulated host: its NVDIMMs, firmware and hypervisor");
+
+  stateful(host.command("init"))
+    .description(hostInitCommand.summary)
+    .option("--spec <file>", "machine spec (JSON); default: the embedded spec, 2 sockets and two 8 GiB NVDIMMs")
+    .option("--force", "recreate existing NVDIMM media (their data is lost)", false)
+    .addOption(new Option("--pmem-mgmt <where>", "boot option: frame tables in ram or on pmem").default("ram").argParser(mgmtArg))
+    .option("--print-default-spec", "print the embedded machine spec and exit", false)
+    .addHelpText("after", "\nExamples:\n  vnvdimm host init\n  vnvdimm host init --state /var/lib/vnvdimm --spec machine.json\n  vnvdimm host init --print-default-spec > machine.json")
+    .action(async (o: { state?: string; spec?: string; force: boolean; pmemMgmt: "ram" | "pmem"; printDefaultSpec: boolean; json: boolean }) => {
+      if (o.printDefaultSpec) { ctx.io.out(JSON.stringify(DEFAULT_MACHINE_SPEC_SOURCE, null, 2) + "\n"); return; }
+      const r = await hostInitCommand.run({ state: stateOf(o), force: o.force, pmemMgmt: o.pmemMgmt, onProgress: progress(ctx, "creating NVDIMMs"), ...(o.spec ? { specFile: o.spec } : {}) });
+      print(ctx, o.json, r, () => [`Created host "${r.spec.name}" in ${r.state} (pmem_mgmt=${o.pmemMgmt})`,
+        table(["dimm", "node", "handle", "spa", "size", "label area", "media"], r.dimms.map((d) => [d.index, d.node, hexn(d.handle), hexn(d.spa), human(d.sizeBytes), human(d.labelSizeBytes), d.path]))].join("\n"));
+    });
+
+  stateful(host.command("status"))
+    .description(hostStatusCommand.summary)
+    .addOption(new Option("--pmem-mgmt <where>", "boot with pmem_mgmt=ram|pmem instead of the host's setting").argParser(mgmtArg))
+    .action(async (o: { state?: string; json: boolean; pmemMgmt?: "ram" | "pmem" }) => {
+      const r = await hostStatusCommand.run({ state: stateOf(o), ...(o.pmemMgmt ? { pmemMgmt: o.pmemMgmt } : {}) }) as StatusView;
+      print(ctx, o.json, r, () => renderStatus(r));
+    });
+
+  stateful(host.command("mce").argument("<mfn>", "machine frame number (decimal or 0x hex)", intArg))
+    .description(hostMceCommand.summary)
+    .addHelpText("after", "\nThe page stays broken across reboots (the host's bad-block list).\nExample:\n  vnvdimm host mce 0x480123")
+    .action(async (mfn: number, o: { state?: string; json: boolean }) => {
+      const r = await hostMceCommand.run({ state: stateOf(o), mfn });
+      print(ctx, o.json, r, () => `MFN ${hexn(r.mfn)} is broken (${r.region} region)${r.alreadyBroken ? " (it already was)" : ""}; ${r.owner === null ? "no domain owned it" : `domain ${r.owner} was told`}`);
+    });
+}
+
+function renderStatus(r: StatusView): string {
+  const out = [`Host "${r.spec}" in ${r.state}, pmem_mgmt=${r.pmemMgmt}`, "", "NVDIMMs"];
+  out.push(table(["dimm", "handle", "node", "spa", "size", "labels", "namespaces"], r.dimms.map((d) => [d.index, hexn(d.handle), d.node, hexn(d.spa), human(d.sizeBytes), d.labels, d.namespaces.length])));
+  for (const d of r.dimms) {
+    if (!d.namespaces.length) continue;
+    out.push("", `NVDIMM ${d.index} namespaces`);
+    out.push(table(["uuid", "name", "dpa", "size", "holds"], d.namespaces.map((n) => [n.uuid ?? "(label-less)", n.name || "-", hexn(n.dpa), human(n.sizeBytes), n.mode ?? n.content])));
+    if (d.labelProblems.length) out.push(`  label problems: ${d.labelProblems.join(", ")}`);
+  }
+  out.push("", "Regions (hypervisor)");
+  out.push(table(["type", "smfn", "emfn", "pxm", "size"], r.regions.map((g) => [g.type, hexn(g.smfn), hexn(g.emfn), g.pxm ?? "-", human(BigInt(g.emfn - g.smfn) * 4096n)])));
+  if (r.skipped.length) {
+    out.push("", "Skipped reservation records (reported, not repaired)");
+    for (const s of r.skipped) out.push(`  dimm handle ${hexn(s.handle)} namespace ${s.namespace ?? "(label-less)"}: ${s.reasons.join(", ")}`);
+  }
+  for (const x of r.reservations.filter((x) => !x.ok)) out.push(`  reservation on ${x.namespace}: refused: ${x.error}`);
+  return out.join("\n");
+}

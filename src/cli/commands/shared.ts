@@ -1,0 +1,54 @@
+// Option parsers and output helpers shared by the CLI's commands.
+import { InvalidArgumentError, type Command as Cli } from "commander";
+import { parseSize } from "../../formats/index.js";
+import { resolveStateDir } from "../../host/index.js";
+import { toJson } from "../json.js";
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface Ctx {
+  io: Io;
+  setExit(code: number): void;
+}
+
+export function sizeArg(v: string): number {
+  const n = parseSize(v);
+  if (n === undefined || n > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidArgumentError("expected a size such as 128K, 1M or 131072");
+  return Number(n);
+}
+
+export function intArg(v: string): number {
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(v) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError("expected a non-negative integer (decimal or 0x hex)");
+  return Number(v);
+}
+
+export function mgmtArg(v: string): "ram" | "pmem" {
+  if (v !== "ram" && v !== "pmem") throw new InvalidArgumentError("expected ram or pmem");
+  return v;
+}
+
+/** Adds --state and --json (every command has both). */
+export function stateful(c: Cli): Cli {
+  return c.option("--state <dir>", "state directory (default: $VNVDIMM_STATE or ./.vnvdimm)").option("--json", "print JSON", false);
+}
+
+export function stateOf(o: { state?: string }): string {
+  return resolveStateDir(o.state);
+}
+
+export function print(ctx: Ctx, json: boolean, value: unknown, text: () => string): void {
+  ctx.io.out((json ? toJson(value) : text()) + "\n");
+}
+
+/** A one-line progress bar on stderr, only on a terminal. */
+export function progress(ctx: Ctx, label: string): (done: number, total: number) => void {
+  const tty = process.stderr.isTTY === true;
+  return (done, total) => {
+    if (!tty) return;
+    const w = 30, fill = Math.round((done / total) * w);
+    ctx.io.err(`\r${label} [${"#".repeat(fill)}${" ".repeat(w - fill)}] ${done}/${total}${done === total ? "\n" : ""}`);
+  };
+}

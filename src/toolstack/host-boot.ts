@@ -1,0 +1,94 @@
+// A host boot, in Andrew Cooper's order (xen-devel, October 2016):
+//  1. the hypervisor boots from the firmware bytes (E820 + NFIT) and notes
+//     the raw pmem ranges — it reads and writes no NVDIMM;
+//  2. the control domain finds the DIMMs, reads their labels through the
+//     _DSM mailbox, reports every range it knows, and sets up each valid
+//     reservation it finds (pmem_setup mgmt, then data);
+//  3. invalid or torn records are reported and skipped, never repaired.
+// A reboot is simply this again in a new process: the media are the truth,
+// and the management structures are rebuilt every time.
+import { SparseFileMedia, type Media } from "../media/index.js";
+import { bootHypervisor, mediaResolver, CONTROL_DOMID, PAGE_BYTES, type Hypervisor, type PmemMgmtPlacement, type PmemRegionInfo } from "../hypervisor/index.js";
+import { openEmulatedHost, hostDsm, readBadBlocks, readBootOptions, type EmulatedHost } from "../host/index.js";
+import { dimmsFromNfit, fileDimmData, scanDimm, type DimmData, type Dsm, type NfitDimm, type ScannedDimm } from "../dom0/index.js";
+import type { Reason, Reservation } from "../formats/index.js";
+
+export interface ReservationReport {
+  handle: number;
+  namespace: string | null;
+  record: Reservation;
+  mgmt?: PmemRegionInfo;
+  data?: PmemRegionInfo;
+  /** Set when the hypervisor refused the setup. */
+  error?: { errno: string; reason: string; message: string };
+}
+
+export interface SkippedRecord {
+  handle: number;
+  namespace: string | null;
+  reasons: Reason[];
+}
+
+export interface BootedHost {
+  host: EmulatedHost;
+  hv: Hypervisor;
+  dimms: { dimm: NfitDimm; dsm: Dsm; data: DimmData; scan: ScannedDimm }[];
+  reservations: ReservationReport[];
+  skipped: SkippedRecord[];
+  pmemMgmt: PmemMgmtPlacement;
+  close(): void;
+}
+
+const PAGE = BigInt(PAGE_BYTES);
+
+export function bootHost(stateDir: string, opts: { pmemMgmt?: PmemMgmtPlacement } = {}): BootedHost {
+  const host = openEmulatedHost(stateDir);
+  const pmemMgmt = opts.pmemMgmt ?? readBootOptions(stateDir).pmemMgmt;
+  const media: Media[] = [];
+  // Media for pmem-placed management areas; opened lazily would hide errors, so open now (no I/O happens).
+  const spans = host.dimms.map((d) => {
+    const m = SparseFileMedia.open(d.path);
+    media.push(m);
+    return { spaBase: d.spa, media: m, sizeBytes: d.sizeBytes };
+  });
+  const hv = bootHypervisor({ e820: host.e820, nfit: host.nfit, options: { pmemMgmt }, media: mediaResolver(spans) });
+  const dsm: Dsm = (r) => hostDsm(host, r);
+  const dimms = dimmsFromNfit(host.nfit).flatMap((dimm) => {
+    const h = host.dimms.find((x) => x.handle === dimm.handle);
+    if (!h) return [];
+    const data = fileDimmData(h.path, h.sizeBytes);
+    return [{ dimm, dsm, data, scan: scanDimm(dsm, dimm, data) }];
+  });
+  const reservations: ReservationReport[] = [];
+  const skipped: SkippedRecord[] = [];
+  for (const d of dimms) {
+    // Report every range dom0 knows; the hypervisor ignores ones it already noted.
+    hv.pmemReportRaw(CONTROL_DOMID, { smfn: Number(d.dimm.spa / PAGE), emfn: Number((d.dimm.spa + d.dimm.sizeBytes) / PAGE), pxm: d.dimm.pxm });
+    for (const ns of d.scan.namespaces) {
+      if (ns.content.kind === "bad-reservation") {
+        skipped.push({ handle: d.dimm.handle, namespace: ns.uuid, reasons: ns.content.reasons });
+        continue;
+      }
+      if (ns.content.kind !== "reservation") continue;
+      const rec = ns.content.record;
+      const base = d.dimm.spa + (ns.dpa - d.dimm.mappingDpa);
+      const report: ReservationReport = { handle: d.dimm.handle, namespace: ns.uuid, record: rec };
+      reservations.push(report);
+      const mgmt = rec.mgmtSize > 0n ? { smfn: Number((base + rec.mgmtOffset) / PAGE), emfn: Number((base + rec.mgmtOffset + rec.mgmtSize) / PAGE) } : undefined;
+      if (mgmt) {
+        const r = hv.pmemSetup(CONTROL_DOMID, { type: "mgmt", ...mgmt });
+        if (!r.ok) { report.error = { errno: r.errno, reason: r.reason, message: r.message }; continue; }
+        report.mgmt = r.value;
+      }
+      const r = hv.pmemSetup(CONTROL_DOMID, {
+        type: "data", smfn: Number((base + rec.dataOffset) / PAGE), emfn: Number((base + rec.dataOffset + rec.dataSize) / PAGE),
+        ...(mgmt ? { mgmtSmfn: mgmt.smfn, mgmtEmfn: mgmt.emfn } : {}),
+      });
+      if (!r.ok) report.error = { errno: r.errno, reason: r.reason, message: r.message };
+      else report.data = r.value;
+    }
+  }
+  // Pages that took a machine check stay broken across reboots: the host's bad-block list.
+  for (const mfn of readBadBlocks(stateDir)) hv.mceInject(CONTROL_DOMID, mfn);
+  return { host, hv, dimms, reservations, skipped, pmemMgmt, close: () => media.forEach((m) => m.close()) };
+}
