@@ -54,6 +54,11 @@ export function hasBttSignature(bytes: Uint8Array, offset = 0): boolean {
   return hasSignature(bytes, offset, BTT_SIG);
 }
 
+/**
+ * The fields of the block at `offset`, as stored; no checks. Throws RangeError
+ * when fewer than 4096 bytes follow `offset` (BttSb.fits says whether they do);
+ * validateBttSb checks a block without throwing.
+ */
 export function decodeBttSb(bytes: Uint8Array, offset = 0): BttSbFields {
   return BttSb.decode(bytes, offset);
 }

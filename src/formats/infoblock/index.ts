@@ -4,3 +4,4 @@ export * from "./pfn.js";
 export * from "./pfn-layout.js";
 export * from "./btt.js";
 export * from "./detect.js";
+export * from "./btt-layout.js";

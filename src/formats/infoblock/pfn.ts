@@ -58,6 +58,11 @@ export function pfnSignatureKind(bytes: Uint8Array, offset = 0): "pfn" | "dax" |
   return undefined;
 }
 
+/**
+ * The fields of the block at `offset`, as stored; no checks. Throws RangeError
+ * when fewer than 4096 bytes follow `offset` (PfnSb.fits says whether they do);
+ * validatePfnSb checks a block without throwing.
+ */
 export function decodePfnSb(bytes: Uint8Array, offset = 0): PfnSbFields {
   return PfnSb.decode(bytes, offset);
 }
