@@ -9,7 +9,7 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 import { GROUPS, type Group, type GroupResult } from "../helpers/fuzz/run.js";
-import type { WorkerInput } from "../helpers/fuzz/worker.js";
+import type { WorkerInput, WorkerMessage } from "../helpers/fuzz/worker.js";
 
 const DEFAULT_SEED = 0x5eed_f00d;
 const MIN_INPUTS = 100_000;
@@ -36,6 +36,7 @@ function runWorker(group: Group, deadline: number): Promise<GroupResult> {
   const workerData: WorkerInput = { group, seed, scale, deadline, heartbeat };
   const worker = new Worker(new URL("../helpers/fuzz/worker.js", import.meta.url), { workerData });
   return new Promise<GroupResult>((resolve, reject) => {
+    let names: string[] = [];
     let last = "";
     let since = Date.now();
     const watchdog = setInterval(() => {
@@ -46,12 +47,17 @@ function runWorker(group: Group, deadline: number): Promise<GroupResult> {
       } else if (Date.now() - since > HANG_MS) {
         clearInterval(watchdog);
         void worker.terminate();
-        reject(new Error(`${group}: no progress for ${HANG_MS} ms at target ${Atomics.load(beat, 0)}, input #${Atomics.load(beat, 1)} (seed 0x${seed.toString(16)})`));
+        const target = names[Atomics.load(beat, 0)] ?? "?";
+        reject(new Error(`${group}: no progress for ${HANG_MS} ms on ${target} input #${Atomics.load(beat, 1)} (seed 0x${seed.toString(16)})`));
       }
     }, 500);
-    worker.once("message", (r: GroupResult) => {
+    worker.on("message", (m: WorkerMessage) => {
+      if (m.type === "start") {
+        names = m.targets;
+        return;
+      }
       clearInterval(watchdog);
-      resolve(r);
+      resolve(m.result);
     });
     worker.once("error", (e) => {
       clearInterval(watchdog);

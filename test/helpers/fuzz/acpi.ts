@@ -1,15 +1,15 @@
 // Fuzz targets: the NFITs (S1–S3, a QEMU-built 64-DIMM table, one with every
 // sub-structure type) and the S3 SSDT and DSDT headers.
 import {
-  AcpiHeader, BlockDataWindow, ControlRegion, FlushHintHeader, InterleaveHeader, Memdev, NfitPreamble, NfitSubtableHeader,
+  AcpiHeader, BlockDataWindow, ControlRegion, FlushHintHeader, InterleaveHeader, Memdev, NFIT_FIRST_SUBTABLE, NfitPreamble, NfitSubtableHeader,
   PlatformCapabilities, QEMU_NFIT_HEADER, SmbiosHeader, SpaRange, decodeNfit, describeAcpiTable, encodeNfit, fixChecksum,
-  nfitBlockDataWindow, nfitControlRegion, nfitFlushHint, nfitInterleave, nfitPlatformCapabilities, nfitSmbios,
-  qemuNfitStructures, slotToHandle, validateAcpiHeader, validateNfit, type FieldDef, type NfitStructure, type QemuNvdimm,
+  nfitBlockDataWindow, nfitControlRegion, nfitFlushHint, nfitInterleave, nfitSmbios,
+  qemuNfitStructures, slotToHandle, validateAcpiHeader, validateNfit, type AcpiTableDescription, type DecodedNfit, type FieldDef, type NfitStructure, type QemuNvdimm,
   type StructDef,
 } from "../../../src/formats/index.js";
 import { fixtureBytes } from "../fixtures.js";
 import { spotsOf, writeInt, type FieldSpot, type Fixup, type Poke } from "./mutate.js";
-import { checkJson, checkReasons, type Decoder, type FuzzTarget } from "./target.js";
+import { checkJson, checkReasons, decoder, type Decoder, type FuzzTarget } from "./target.js";
 
 const STRUCTS: Readonly<Record<NfitStructure["kind"], StructDef<readonly FieldDef[]>>> = {
   "spa": SpaRange, "memdev": Memdev, "interleave": InterleaveHeader, "smbios": SmbiosHeader, "control-region": ControlRegion,
@@ -66,6 +66,19 @@ const ACPI_FIXUPS: readonly Fixup[] = [
   },
 ];
 
+function checkDescription(d: AcpiTableDescription, _input: Uint8Array, deep: boolean): string | undefined {
+  return checkReasons(d.reasons, "describeAcpiTable") ?? (deep ? checkJson(d, "describeAcpiTable") : undefined);
+}
+
+/** A walk that found nothing wrong must re-encode the body byte for byte (header text fields are NUL-terminated, so lossy). */
+function checkReencode(d: DecodedNfit, input: Uint8Array): string | undefined {
+  if (!d.header || d.reasons.length > 0 || d.header.length !== input.length) return undefined;
+  const header = { ...d.header, oemId: "", oemTableId: "", aslCompilerId: "" };
+  const body = encodeNfit({ header, structures: d.structures }).subarray(NFIT_FIRST_SUBTABLE - NfitPreamble.size);
+  const want = input.subarray(NFIT_FIRST_SUBTABLE - NfitPreamble.size);
+  return body.length === want.length && body.every((b, i) => b === want[i]) ? undefined : "sub-structures do not re-encode to the bytes they came from";
+}
+
 function nfitTarget(name: string, base: Uint8Array, runs: number, describeEvery = 1): FuzzTarget {
   const { structures, offsets } = decodeNfit(base);
   const indexes: Poke[] = [0, 1, 2, 3, 4, 5, 0xffff];
@@ -87,23 +100,17 @@ function nfitTarget(name: string, base: Uint8Array, runs: number, describeEvery 
   structures.forEach((s, i) => fields.push(...spotsOf(STRUCTS[s.kind], offsets[i]!, `sub${i}.${s.kind}`, subValues, spans[i]!.size)));
   const cuts = [0, 1, 4, 8, 35, 36, 39, 40, 41, 43, 44, ...spans.flatMap((s) => [s.at + 1, s.at + 3, s.at + 4, s.at + s.size - 1])];
   const decoders: Decoder[] = [
-    {
+    decoder({
       name: "decodeNfit",
-      run(input) {
-        const d = decodeNfit(input);
+      call: decodeNfit,
+      check(d, input, deep) {
         if (d.offsets.length !== d.structures.length) return "offsets and structures differ in number";
         if (d.offsets.some((o, i) => o >= input.length || (i > 0 && o <= d.offsets[i - 1]!))) return "offsets are not increasing inside the table";
-        return checkReasons(d.reasons, "decodeNfit");
+        return checkReasons(d.reasons, "decodeNfit") ?? (deep ? checkReencode(d, input) : undefined);
       },
-    },
-    { name: "validateNfit", run: (input) => checkReasons(validateNfit(input), "validateNfit") },
-    {
-      name: "describeAcpiTable", every: describeEvery,
-      run(input, deep) {
-        const d = describeAcpiTable(input);
-        return checkReasons(d.reasons, "describeAcpiTable") ?? (deep ? checkJson(d, "describeAcpiTable") : undefined);
-      },
-    },
+    }),
+    decoder({ name: "validateNfit", call: validateNfit, check: (rs) => checkReasons(rs, "validateNfit") }),
+    decoder({ name: "describeAcpiTable", every: describeEvery, call: describeAcpiTable, check: checkDescription }),
   ];
   return { name, runs, base, plan: { head: base.length, fields, spans, cuts, fixups: ACPI_FIXUPS }, decoders, sampleEvery: 8 };
 }
@@ -113,15 +120,9 @@ function headerTarget(name: "SSDT" | "DSDT", runs: number): FuzzTarget {
   const fields = headerSpots(base, ["SSDT", "DSDT", "NFIT", "\0\0\0\0"]);
   const cuts = [0, 1, 4, 8, 9, 10, 35, 36, 37, 39, 40, base.length - 1];
   const decoders: Decoder[] = [
-    { name: "validateAcpiHeader", run: (input) => checkReasons(validateAcpiHeader(input), "validateAcpiHeader") },
-    { name: "validateAcpiHeader", run: (input) => checkReasons(validateAcpiHeader(input, name), "validateAcpiHeader") },
-    {
-      name: "describeAcpiTable",
-      run(input, deep) {
-        const d = describeAcpiTable(input);
-        return checkReasons(d.reasons, "describeAcpiTable") ?? (deep ? checkJson(d, "describeAcpiTable") : undefined);
-      },
-    },
+    decoder({ name: "validateAcpiHeader", call: (input) => validateAcpiHeader(input), check: (rs) => checkReasons(rs, "validateAcpiHeader") }),
+    decoder({ name: "validateAcpiHeader", call: (input) => validateAcpiHeader(input, name), check: (rs) => checkReasons(rs, "validateAcpiHeader") }),
+    decoder({ name: "describeAcpiTable", call: describeAcpiTable, check: checkDescription }),
   ];
   return { name: `acpi/${name}`, runs, base, plan: { head: base.length, fields, spans: [], cuts, fixups: ACPI_FIXUPS }, decoders, sampleEvery: 8 };
 }
@@ -136,5 +137,5 @@ export function nfitTargets(scale: number): FuzzTarget[] {
 }
 
 export function headerTargets(scale: number): FuzzTarget[] {
-  return [headerTarget("SSDT", Math.round(6000 * scale)), headerTarget("DSDT", Math.round(4000 * scale))];
+  return [headerTarget("SSDT", Math.round(8000 * scale)), headerTarget("DSDT", Math.round(5000 * scale))];
 }

@@ -2,7 +2,7 @@
 import { E820Entry, E820Type, decodeE820, encodeE820, type E820EntryFields } from "../../../src/formats/index.js";
 import { fixtureBytes } from "../fixtures.js";
 import { spotsOf, type FieldSpot, type Poke } from "./mutate.js";
-import { checkReasons, type Decoder, type FuzzTarget } from "./target.js";
+import { checkReasons, decoder, type Decoder, type FuzzTarget } from "./target.js";
 
 const U64_MAX = 2n ** 64n - 1n;
 
@@ -30,18 +30,18 @@ function e820Target(name: string, entries: readonly E820EntryFields[], runs: num
   const fields: FieldSpot[] = entries.flatMap((_, i) => spotsOf(E820Entry, i * E820Entry.size, `entry${i}`, values));
   const spans = entries.map((_, i) => ({ at: i * E820Entry.size, size: E820Entry.size }));
   const cuts = spans.flatMap((s) => [s.at, s.at + 1, s.at + 8, s.at + 19]);
-  const decoders: Decoder[] = [{
+  const decoders: Decoder[] = [decoder({
     name: "decodeE820",
-    run(input) {
-      const d = decodeE820(input);
+    call: decodeE820,
+    check(d, input) {
       if (d.entries.length !== Math.floor(input.length / E820Entry.size)) return `${d.entries.length} entries from ${input.length} bytes`;
       if ((input.length % E820Entry.size !== 0) !== d.reasons.some((r) => r.code === "e820.length")) return "e820.length disagrees with the byte count";
       return checkReasons(d.reasons, "decodeE820");
     },
-  }];
+  })];
   return { name: `e820/${name}`, runs, base, plan: { head: base.length, fields, spans, cuts, fixups: [] }, decoders, sampleEvery: 8 };
 }
 
 export function e820Targets(scale: number): FuzzTarget[] {
-  return [e820Target("guest", guestMap(), Math.round(8000 * scale)), e820Target("dense", denseMap(), Math.round(6000 * scale))];
+  return [e820Target("guest", guestMap(), Math.round(10000 * scale)), e820Target("dense", denseMap(), Math.round(8000 * scale))];
 }

@@ -4,11 +4,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   BTT_SIGNATURE, BttSb, DAX_SIGNATURE, GiB, MiB, PFN_SIGNATURE, PfnSb, decodeBttSb, decodePfnSb, detectInfoBlock,
-  rawTextToBytes, sealInfoBlock, validateBttSb, validatePfnSb, type BttValidateOptions, type PfnValidateOptions,
+  rawTextToBytes, sealInfoBlock, validateBttSb, validatePfnSb, type BttValidateOptions, type DetectOptions, type PfnValidateOptions,
 } from "../../../src/formats/index.js";
 import { FIXTURES } from "../fixtures.js";
 import { spotsOf, type FieldSpot, type Fixup, type Poke } from "./mutate.js";
-import { checkReasons, type Decoder, type FuzzTarget } from "./target.js";
+import { checkReasons, decoder, type Decoder, type FuzzTarget } from "./target.js";
 
 const BLOCK = BttSb.size;
 
@@ -56,14 +56,15 @@ function sealAt(at: number, p: number): Fixup {
 /** decode*Sb document a RangeError when fewer than 4096 bytes follow the offset. */
 function decodeAt(name: "decodeBttSb" | "decodePfnSb", at: number): Decoder {
   const decode = name === "decodeBttSb" ? decodeBttSb : decodePfnSb;
-  return {
-    name,
-    documentedThrow: (input) => input.length < at + BLOCK,
-    run(input) {
-      decode(input, at);
-      return undefined;
-    },
-  };
+  return decoder({ name, documentedThrow: (input) => input.length < at + BLOCK, call: (input) => decode(input, at) });
+}
+
+function validator(name: string, call: (input: Uint8Array) => readonly { code: string; message: string }[]): Decoder {
+  return decoder({ name, call, check: (rs) => checkReasons(rs, name) });
+}
+
+function detector(opts?: DetectOptions): Decoder {
+  return decoder({ name: "detectInfoBlock", call: (input) => detectInfoBlock(input, opts), check: (d) => checkReasons(d.reasons, "detectInfoBlock") });
 }
 
 function first16kTarget(c: Case, ns: Namespace, file: string, runs: number): FuzzTarget {
@@ -72,7 +73,7 @@ function first16kTarget(c: Case, ns: Namespace, file: string, runs: number): Fuz
   const host = ns.info_block_host_decode;
   const uuidText = host?.parent_uuid ?? ns.uuid_sysfs_label ?? undefined;
   const parentUuid = uuidText === undefined ? undefined : rawTextToBytes(uuidText);
-  const detectOpts = { parentUuid, namespaceSizeBytes: size, namespaceStartBytes: BigInt(c.regions[0]!.resource) + BigInt(ns.dpa) };
+  const detectOpts: DetectOptions = { parentUuid, namespaceSizeBytes: size, namespaceStartBytes: BigInt(c.regions[0]!.resource) + BigInt(ns.dpa) };
   const pfnOpts: PfnValidateOptions = detectOpts;
   const bttOpts = (at: number): BttValidateOptions => ({ parentUuid, arenaOffsetBytes: BigInt(at), namespaceSizeBytes: size });
   const values = blockValues(size);
@@ -80,12 +81,11 @@ function first16kTarget(c: Case, ns: Namespace, file: string, runs: number): Fuz
   const spans = [0, 1, 2, 3].map((i) => ({ at: i * BLOCK, size: BLOCK }));
   const cuts = [0, 16, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK - 8, 2 * BLOCK - 1, 2 * BLOCK, 2 * BLOCK + 1, 3 * BLOCK];
   const decoders: Decoder[] = [
-    { name: "detectInfoBlock", run: (input) => checkReasons(detectInfoBlock(input).reasons, "detectInfoBlock") },
-    { name: "detectInfoBlock", run: (input) => checkReasons(detectInfoBlock(input, detectOpts).reasons, "detectInfoBlock") },
-    { name: "validatePfnSb", run: (input) => checkReasons(validatePfnSb(input.subarray(BLOCK), pfnOpts), "validatePfnSb") },
-    { name: "validatePfnSb", run: (input) => checkReasons(validatePfnSb(input.subarray(BLOCK)), "validatePfnSb") },
-    { name: "validateBttSb", run: (input) => checkReasons(validateBttSb(input, bttOpts(0)), "validateBttSb") },
-    { name: "validateBttSb", run: (input) => checkReasons(validateBttSb(input.subarray(BLOCK), bttOpts(BLOCK)), "validateBttSb") },
+    detector(), detector(detectOpts),
+    validator("validatePfnSb", (input) => validatePfnSb(input.subarray(BLOCK), pfnOpts)),
+    validator("validatePfnSb", (input) => validatePfnSb(input.subarray(BLOCK))),
+    validator("validateBttSb", (input) => validateBttSb(input, bttOpts(0))),
+    validator("validateBttSb", (input) => validateBttSb(input.subarray(BLOCK), bttOpts(BLOCK))),
     decodeAt("decodeBttSb", 0), decodeAt("decodeBttSb", BLOCK), decodeAt("decodePfnSb", BLOCK),
   ];
   return {
@@ -103,10 +103,10 @@ function backupTarget(c: Case, ns: Namespace, file: string, runs: number): FuzzT
   const values = blockValues(size);
   const fields = [...spotsOf(BttSb, 0, "btt", values), ...spotsOf(PfnSb, 0, "pfn", values)];
   const decoders: Decoder[] = [
-    { name: "validateBttSb", run: (input) => checkReasons(validateBttSb(input, opts), "validateBttSb") },
-    { name: "validateBttSb", run: (input) => checkReasons(validateBttSb(input), "validateBttSb") },
-    { name: "validatePfnSb", run: (input) => checkReasons(validatePfnSb(input), "validatePfnSb") },
-    { name: "detectInfoBlock", run: (input) => checkReasons(detectInfoBlock(input).reasons, "detectInfoBlock") },
+    validator("validateBttSb", (input) => validateBttSb(input, opts)),
+    validator("validateBttSb", (input) => validateBttSb(input)),
+    validator("validatePfnSb", (input) => validatePfnSb(input)),
+    detector(),
     decodeAt("decodeBttSb", 0), decodeAt("decodePfnSb", 0),
   ];
   return {

@@ -5,7 +5,7 @@ import {
 } from "../../../src/formats/index.js";
 import { FIXTURE_REGION_BYTES, fixtureBytes } from "../fixtures.js";
 import { writeInt, spotsOf, type FieldSpot, type Fixup, type Span } from "./mutate.js";
-import { checkReasons, type Decoder, type FuzzTarget } from "./target.js";
+import { checkReasons, decoder, type Decoder, type FuzzTarget } from "./target.js";
 
 /** Index blocks and the first labels live here; the rest of the area gets sparse flips only. */
 const HEAD = 4096;
@@ -100,13 +100,12 @@ function labelTarget(c: "S1" | "S2" | "S3", runs: number): FuzzTarget {
 }
 
 function labelDecoders(): Decoder[] {
-  let k = 0;
   return [
-    {
+    decoder({
       name: "readLabelArea",
-      run(input) {
-        const region = REGIONS[k++ % REGIONS.length]!;
-        const r = readLabelArea(input, region);
+      call: (input, variant) => readLabelArea(input, REGIONS[variant % REGIONS.length]!),
+      check(r, _input, _deep, variant) {
+        const region = REGIONS[variant % REGIONS.length]!;
         if (r.labelled !== r.selection.current >= 0) return `labelled ${r.labelled} but current ${r.selection.current}`;
         if (!r.labelled && r.namespaces.length > 0) return "namespaces without a valid index";
         const end = region.mappingSizeBytes === undefined ? undefined : region.mappingDpa + region.mappingSizeBytes;
@@ -114,18 +113,18 @@ function labelDecoders(): Decoder[] {
         if (bad) return `available extent ${bad.dpa}+${bad.sizeBytes} is empty or outside the mapping`;
         return checkReasons(r.reasons, "readLabelArea");
       },
-    },
-    {
+    }),
+    decoder({
       name: "selectIndex",
-      run(input) {
-        const s = selectIndex(input);
+      call: selectIndex,
+      check(s) {
         if (s.current >= 0 && !s.blocks[s.current as 0 | 1].valid) return `current block ${s.current} is not valid`;
         return checkReasons([...s.reasons, ...s.blocks.flatMap((b) => b.reasons)], "selectIndex");
       },
-    },
+    }),
   ];
 }
 
 export function labelTargets(scale: number): FuzzTarget[] {
-  return [labelTarget("S1", Math.round(4000 * scale)), labelTarget("S2", Math.round(5000 * scale)), labelTarget("S3", Math.round(5000 * scale))];
+  return [labelTarget("S1", Math.round(3000 * scale)), labelTarget("S2", Math.round(3500 * scale)), labelTarget("S3", Math.round(6000 * scale))];
 }

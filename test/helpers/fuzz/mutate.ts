@@ -152,9 +152,12 @@ export class Mutator {
     const { buf } = this;
     if (f.int) {
       const v = rng.chance(0.85) ? rng.pick(f.values) : rng.chance(0.5) ? this.pastEnd(rng) : rng.u64();
-      if (v instanceof Uint8Array) buf.set(v.subarray(0, f.size), f.at);
-      else writeInt(buf, f.at, f.size, v);
-      return `${f.name}=${v instanceof Uint8Array ? "bytes" : v}`;
+      if (v instanceof Uint8Array) {
+        buf.set(v.subarray(0, f.size), f.at);
+        return `${f.name}=bytes`;
+      }
+      writeInt(buf, f.at, f.size, v);
+      return `${f.name}=${BigInt.asUintN(f.size * 8, BigInt(v))}`;
     }
     const end = Math.min(buf.length, f.at + f.size);
     const roll = rng.int(5);

@@ -3,7 +3,7 @@
 import { performance } from "node:perf_hooks";
 import { Prng, deriveSeed } from "./prng.js";
 import { Mutator } from "./mutate.js";
-import { reasonsSeen, type FuzzTarget } from "./target.js";
+import { canonical, reasonsSeen, type Decoder, type FuzzTarget } from "./target.js";
 import { labelTargets } from "./labels.js";
 import { headerTargets, nfitTargets } from "./acpi.js";
 import { infoBlockTargets } from "./infoblock.js";
@@ -46,15 +46,63 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** `progress(target, input)` is called before each input, so a watchdog can name the one that hangs. */
-export function runGroup(group: Group, seed: number, scale: number, deadline: number, progress: (target: number, input: number) => void): GroupResult {
+/** The same bytes as a view at byte offset 1 of a larger buffer, as a subarray of a file read would be. */
+function offsetCopy(input: Uint8Array): Uint8Array {
+  const out = new Uint8Array(input.length + 2).subarray(1, input.length + 1);
+  out.set(input);
+  return out;
+}
+
+/** One decoder call: its result, or a complaint about what it threw or returned. */
+function call(d: Decoder, input: Uint8Array, variant: number, deep: boolean): { result: unknown; complaint?: string | undefined } {
+  const documented = d.documentedThrow?.(input) ?? false;
+  try {
+    const out = d.run(input, variant, deep);
+    return documented ? { result: out.result, complaint: "returned where it documents a RangeError" } : out;
+  } catch (e) {
+    return { result: e instanceof Error ? e.name : e, complaint: documented && e instanceof RangeError ? undefined : `threw ${errorText(e)}` };
+  }
+}
+
+/**
+ * Calls one decoder, counts and times it, and returns a complaint or
+ * undefined. With a `snapshot` of the input it also checks that the input
+ * is unchanged and that the bytes decode alike at an odd buffer offset.
+ */
+function feed(r: GroupResult, d: Decoder, input: Uint8Array, variant: number, snapshot: Uint8Array | undefined): string | undefined {
+  const t0 = performance.now();
+  const { result, complaint } = call(d, input, variant, snapshot !== undefined);
+  const ms = performance.now() - t0;
+  r.calls[d.name] = (r.calls[d.name] ?? 0) + 1;
+  r.maxCallMs[d.name] = Math.max(r.maxCallMs[d.name] ?? 0, ms);
+  if (complaint !== undefined || snapshot === undefined) return complaint;
+  if (!sameBytes(snapshot, input)) {
+    snapshot.set(input);
+    return "mutated its input";
+  }
+  if (canonical(call(d, offsetCopy(input), variant, false).result) !== canonical(result)) {
+    return "the result changes when the bytes sit at an odd offset in their buffer";
+  }
+  return undefined;
+}
+
+/**
+ * Runs every target of `group`. `start` gets the target names; `progress(target, input)`
+ * is called before each input, so that a watchdog can name the one that hangs.
+ */
+export function runGroup(
+  group: Group, seed: number, scale: number, deadline: number,
+  start: (targets: string[]) => void, progress: (target: number, input: number) => void,
+): GroupResult {
   const started = performance.now();
   const r: GroupResult = { group, inputs: 0, targets: [], calls: {}, maxCallMs: {}, reasons: [], sampled: 0, failures: [], failureCount: 0, exhausted: false, elapsedMs: 0 };
   const fail = (text: string) => {
     if (r.failures.length < MAX_REPORTED) r.failures.push(text);
     r.failureCount++;
   };
-  TARGETS[group](scale).forEach((t, ti) => {
+  const targets = TARGETS[group](scale);
+  start(targets.map((t) => t.name));
+  targets.forEach((t, ti) => {
     const rng = new Prng(deriveSeed(seed, t.name));
     const m = new Mutator(t.base, t.plan);
     let i = 0;
@@ -66,30 +114,15 @@ export function runGroup(group: Group, seed: number, scale: number, deadline: nu
       progress(ti, i);
       const { input, ops } = m.next(rng);
       const where = () => `${t.name} input #${i} [${ops.join("; ")}]`;
-      const sampled = i % t.sampleEvery === 0;
-      const before = sampled ? input.slice() : undefined;
+      const snapshot = i % t.sampleEvery === 0 ? input.slice() : undefined;
       for (const d of t.decoders) {
         if (d.every !== undefined && i % d.every !== 0) continue;
-        const t0 = performance.now();
-        let complaint: string | undefined;
-        const documented = d.documentedThrow?.(input) ?? false;
-        try {
-          complaint = d.run(input, sampled);
-          if (documented) complaint = "returned where it documents a RangeError";
-        } catch (e) {
-          if (!documented || !(e instanceof RangeError)) complaint = `threw ${errorText(e)}`;
-        }
-        const ms = performance.now() - t0;
-        r.calls[d.name] = (r.calls[d.name] ?? 0) + 1;
-        r.maxCallMs[d.name] = Math.max(r.maxCallMs[d.name] ?? 0, ms);
+        const complaint = feed(r, d, input, i, snapshot);
         if (complaint !== undefined) fail(`${d.name} on ${where()}: ${complaint}`);
       }
-      if (before) {
-        r.sampled++;
-        if (!sameBytes(before, input)) fail(`a decoder mutated its input: ${where()}`);
-      }
+      if (snapshot) r.sampled++;
       m.restore();
-      if (sampled && !m.pristine()) throw new Error(`fuzz harness: work buffer not restored after ${where()}`);
+      if (snapshot && !m.pristine()) throw new Error(`fuzz harness: work buffer not restored after ${where()}`);
       r.inputs++;
     }
     r.targets.push({ name: t.name, inputs: i, wanted: t.runs });

@@ -1,0 +1,355 @@
+// The hypervisor's figures from issue 3 §5, each with its baseline measured
+// in the same run: RAM for the frame table and M2P (worst case and
+// unfragmented) against Xen's 40 B per page, setup time for pmem_mgmt=ram
+// and =pmem, populating a TiB against Xen's per-page loop, and P2M lookups
+// against a flat typed-array read.
+//
+//   node dist/bench/hypervisor.js [--json]
+//
+// Every case is bounded to a few seconds. Where the real size would not fit
+// (the worst case at 4 TiB is 7 GiB of records; Xen's baseline is 40 GiB),
+// bytes per page or ns per page are measured on a smaller range and scaled
+// linearly; the row says so.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { performance } from "node:perf_hooks";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { E820Type, QEMU_NFIT_HEADER, encodeE820, encodeNfit, qemuNfitStructures } from "../src/formats/index.js";
+import { MemoryMedia, SparseFileMedia, type Media } from "../src/media/index.js";
+import {
+  FrameKind, FrameTable, LinearP2m, RamFrameBacking, TreeP2m, bootHypervisor, mediaResolver, mgmtPagesNeeded,
+  DEFAULT_CHUNK_PAGES, PAGE_BYTES, type Hypervisor, type P2m, type P2mKind, type PmemMgmtPlacement,
+} from "../src/hypervisor/index.js";
+import { consume, measurePair } from "./measure.js";
+import { printRows, type BenchRow } from "./table.js";
+
+const TIB_PAGES = 2 ** 28;
+const MIB = 2 ** 20;
+/** Xen's page_info (32 B) plus its M2P entry (8 B): the v1 series' "about 40 B/page". */
+const XEN_BYTES_PER_PAGE = 40;
+/** The DIMM every case boots: at SPA 1 TiB, room for 4 TiB of data and its management area. */
+const DIMM_SPA = 1n << 40n;
+
+// ---- helpers -----------------------------------------------------------
+
+/** gc() without --expose-gc on the command line, so memory deltas mean something. */
+function exposeGc(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+const gc = exposeGc();
+
+function memoryNow(): number {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+function timeMs(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+function bytesText(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= MIB) return `${(n / MIB).toFixed(2)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n.toFixed(0)} B`;
+}
+
+function ratio(r: number): string {
+  if (r > 0 && r < 0.01) return `1/${Math.round(1 / r).toLocaleString("en-US")}`;
+  return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}×`;
+}
+
+function rate(perSecond: number): string {
+  return `${(perSecond / 1e6).toFixed(1)} M/s`;
+}
+
+interface Machine {
+  hv: Hypervisor;
+  mgmt: [number, number];
+  data: [number, number];
+}
+
+/** Boots a one-DIMM host and sets up a management region and a data region of dataPages after it. */
+function bootMachine(pmemMgmt: PmemMgmtPlacement, dataPages: number, media?: Media, p2m: P2mKind = "linear"): { machine: () => Machine; setupMs: number } {
+  const mgmtPages = mgmtPagesNeeded(dataPages, DEFAULT_CHUNK_PAGES);
+  const sizeBytes = BigInt(mgmtPages + dataPages) * BigInt(PAGE_BYTES);
+  const nfit = encodeNfit({ header: QEMU_NFIT_HEADER, structures: qemuNfitStructures([{ slot: 0, addr: DIMM_SPA, sizeBytes, node: 0 }]) });
+  const e820 = encodeE820([{ addr: 0n, sizeBytes: 2n << 30n, type: E820Type.ram }]);
+  const resolver = media ? mediaResolver([{ spaBase: DIMM_SPA, media, sizeBytes: BigInt(mgmtPages) * BigInt(PAGE_BYTES) }]) : undefined;
+  const hv = bootHypervisor({ e820, nfit, options: { pmemMgmt, p2m }, media: resolver });
+  const base = Number(DIMM_SPA / BigInt(PAGE_BYTES));
+  const mgmt: [number, number] = [base, base + mgmtPages];
+  const data: [number, number] = [base + mgmtPages, base + mgmtPages + dataPages];
+  must(hv.pmemSetup(0, { type: "mgmt", smfn: mgmt[0], emfn: mgmt[1] }));
+  const setupMs = timeMs(() => must(hv.pmemSetup(0, { type: "data", smfn: data[0], emfn: data[1], mgmtSmfn: mgmt[0], mgmtEmfn: mgmt[1] })));
+  return { machine: () => ({ hv, mgmt, data }), setupMs };
+}
+
+function must<T>(r: { ok: true; value: T } | { ok: false; errno: string; message: string }): T {
+  if (!r.ok) throw new Error(`bench: hypercall failed: ${r.errno} ${r.message}`);
+  return r.value;
+}
+
+// ---- RAM ---------------------------------------------------------------
+
+/** Xen's layout, naively: one 40-byte record per page in one array. Measured, not assumed. */
+function measureXenBaselineBytesPerPage(): number {
+  const pages = 2 ** 20;
+  const before = memoryNow();
+  const table = new Float64Array((pages * XEN_BYTES_PER_PAGE) / 8);
+  table.fill(1);
+  const after = memoryNow();
+  consume(table[pages - 1]!);
+  return (after - before) / pages;
+}
+
+/**
+ * The worst case through hypercalls: every page differs from its neighbours
+ * (free, data of one of 8 domains, a label page, a broken page, in turn), so
+ * every chunk holds per-page records.
+ */
+function worstCaseViaHypercalls(pages: number): { countedBytesPerPage: number; measuredBytesPerPage: number; denseChunks: number } {
+  const before = memoryNow();
+  const { machine } = bootMachine("ram", pages);
+  const { hv, data } = machine();
+  const counted0 = hv.ramBytes().frameTables;
+  const domains = Array.from({ length: 8 }, () => must(hv.domainCreate(0, {})).domid);
+  for (let i = 0; i < pages; i++) {
+    const d = domains[(i >> 2) % 8]!;
+    const mfn = data[0] + i;
+    switch (i % 4) {
+      case 1: must(hv.populatePmemMap(0, d, mfn, i, 1, "data")); break;
+      case 2: must(hv.populatePmemMap(0, d, mfn, i, 1, "label")); break;
+      case 3:
+        must(hv.populatePmemMap(0, d, mfn, i, 1, "data"));
+        must(hv.mceInject(0, mfn));
+        break;
+    }
+  }
+  const counted = hv.ramBytes().frameTables - counted0;
+  // Everything the hypervisor holds, P2Ms and domains included: an upper bound for the frame table.
+  const measured = memoryNow() - before;
+  consume(hv.domainIds().length);
+  const info = must(hv.pmemGetRegions(0, "data"))[0]!;
+  consume(info.smfn);
+  return { countedBytesPerPage: counted / pages, measuredBytesPerPage: measured / pages, denseChunks: Math.ceil(pages / DEFAULT_CHUNK_PAGES) };
+}
+
+/** The same pattern written straight into a FrameTable: its own memory delta, nothing else in it. */
+function worstCaseDirect(pages: number): number {
+  const before = memoryNow();
+  const t = new FrameTable(pages, DEFAULT_CHUNK_PAGES, new RamFrameBacking(), FrameKind.free);
+  const states = [FrameKind.free, FrameKind.data, FrameKind.label, FrameKind.data | 4];
+  for (let i = 0; i < pages; i++) if (i % 4) t.setRange(i, i + 1, states[i % 4]!, 1 + ((i >> 2) % 8), i);
+  const after = memoryNow();
+  consume(t.get(pages - 1).owner);
+  return (after - before) / pages;
+}
+
+function unfragmented(pages: number): { counted: number; measured: number } {
+  const before = memoryNow();
+  const { machine } = bootMachine("ram", pages);
+  const { hv, data } = machine();
+  const d = must(hv.domainCreate(0, {})).domid;
+  must(hv.populatePmemMap(0, d, data[0], 0, pages / 2));
+  const counted = hv.ramBytes().frameTables;
+  const measured = memoryNow() - before;
+  consume(hv.domainIds().length);
+  return { counted, measured };
+}
+
+function ramRows(): BenchRow[] {
+  const xen = measureXenBaselineBytesPerPage();
+  const xenPerTiB = xen * TIB_PAGES;
+  const rows: BenchRow[] = [];
+  const W = 2 ** 18;
+  const worst = worstCaseViaHypercalls(W);
+  const direct = worstCaseDirect(2 ** 20);
+  for (const tib of [1, 4]) {
+    rows.push({
+      figure: `RAM, frame table + M2P, ${tib} TiB worst case (every page differs), pmem_mgmt=ram`,
+      value: `${worst.countedBytesPerPage.toFixed(2)} B/page counted, ${direct.toFixed(2)} B/page measured = ${bytesText(direct * TIB_PAGES * tib)}`,
+      baseline: `${xen.toFixed(1)} B/page = ${bytesText(xenPerTiB * tib)} (Xen, measured)`,
+      ratio: ratio(direct / xen),
+      target: "≤ 16 B/page",
+    });
+  }
+  rows.push({
+    figure: "  (worst case measured on 1 GiB via hypercalls, 4 GiB direct, scaled linearly; whole hypervisor incl. P2Ms)",
+    value: `${worst.measuredBytesPerPage.toFixed(2)} B/page`,
+    baseline: `${xen.toFixed(1)} B/page`,
+    ratio: ratio(worst.measuredBytesPerPage / xen),
+  });
+  for (const tib of [1, 4]) {
+    const u = unfragmented(TIB_PAGES * tib);
+    rows.push({
+      figure: `RAM, frame table + M2P, ${tib} TiB unfragmented (half populated), pmem_mgmt=ram`,
+      value: `${bytesText(u.counted / tib)}/TiB counted, ${bytesText(u.measured / tib)}/TiB measured (incl. P2M)`,
+      baseline: `${bytesText(xenPerTiB)}/TiB`,
+      ratio: ratio(u.measured / tib / xenPerTiB),
+      target: "≤ 64 MiB/TiB",
+    });
+  }
+  return rows;
+}
+
+// ---- setup ---------------------------------------------------------------
+
+function setupRows(): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const ram = median(Array.from({ length: 7 }, () => bootMachine("ram", TIB_PAGES).setupMs));
+  const ram4 = median(Array.from({ length: 3 }, () => bootMachine("ram", 4 * TIB_PAGES).setupMs)) / 4;
+  rows.push({ figure: "setup-data, 1 TiB, pmem_mgmt=ram", value: `${ram.toFixed(2)} ms/TiB (4 TiB: ${ram4.toFixed(2)} ms/TiB)`, baseline: "—", ratio: "—", target: "≤ 50 ms/TiB" });
+
+  const mgmtBytes = BigInt(mgmtPagesNeeded(TIB_PAGES, DEFAULT_CHUNK_PAGES)) * BigInt(PAGE_BYTES);
+  const mem = median(Array.from({ length: 5 }, () => bootMachine("pmem", TIB_PAGES, new MemoryMedia(mgmtBytes)).setupMs));
+  rows.push({ figure: "setup-data, 1 TiB, pmem_mgmt=pmem (MemoryMedia)", value: `${mem.toFixed(2)} ms/TiB`, baseline: `${ram.toFixed(2)} ms (ram)`, ratio: ratio(mem / ram), target: "state it" });
+
+  const dir = mkdtempSync(join(tmpdir(), "vnvdimm-bench-"));
+  try {
+    const file = median(Array.from({ length: 5 }, (_, i) => {
+      const media = SparseFileMedia.create(join(dir, `mgmt${i}`), mgmtBytes);
+      try {
+        return bootMachine("pmem", TIB_PAGES, media).setupMs;
+      } finally {
+        media.close();
+      }
+    }));
+    rows.push({ figure: "setup-data, 1 TiB, pmem_mgmt=pmem (sparse file)", value: `${file.toFixed(2)} ms/TiB`, baseline: `${ram.toFixed(2)} ms (ram)`, ratio: ratio(file / ram), target: "state it" });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+// ---- populate ------------------------------------------------------------
+
+/**
+ * Xen's populate_pmem_map, one page at a time: check the page is free, set
+ * its owner and type, write the M2P and the P2M. The P2M here is a flat
+ * array, kinder than Xen's four-level walk.
+ */
+function xenPerPageLoopMsPerTiB(): number {
+  const pages = 2 ** 22;
+  const pageInfo = new Float64Array(pages * 4);
+  const m2p = new Float64Array(pages);
+  const p2m = new Float64Array(pages);
+  const loop = (owner: number) => {
+    for (let i = 0; i < pages; i++) {
+      const at = i * 4;
+      if (pageInfo[at] !== 0 && pageInfo[at + 1] !== owner - 1) throw new Error("page not free");
+      pageInfo[at] = 1;
+      pageInfo[at + 1] = owner;
+      pageInfo[at + 2] = 7;
+      m2p[i] = i;
+      p2m[i] = 0x100000 + i;
+    }
+  };
+  loop(1);
+  const ms = median(Array.from({ length: 5 }, (_, r) => timeMs(() => loop(r + 2))));
+  consume(p2m[pages - 1]! + m2p[7]!);
+  return ms * (TIB_PAGES / pages);
+}
+
+function populateRows(): BenchRow[] {
+  const xen = xenPerPageLoopMsPerTiB();
+  const rows: BenchRow[] = [];
+  const mgmtBytes = BigInt(mgmtPagesNeeded(TIB_PAGES, DEFAULT_CHUNK_PAGES)) * BigInt(PAGE_BYTES);
+  const cases: [string, PmemMgmtPlacement, P2mKind][] = [["linear", "ram", "linear"], ["tree", "ram", "tree"], ["linear", "pmem", "linear"]];
+  for (const [name, placement, p2m] of cases) {
+    const { machine } = bootMachine(placement, TIB_PAGES, placement === "pmem" ? new MemoryMedia(mgmtBytes) : undefined, p2m);
+    const { hv, data } = machine();
+    const populate: number[] = [];
+    const destroy: number[] = [];
+    for (let r = 0; r < 7; r++) {
+      const d = must(hv.domainCreate(0, {})).domid;
+      populate.push(timeMs(() => must(hv.populatePmemMap(0, d, data[0], 0, TIB_PAGES))));
+      destroy.push(timeMs(() => must(hv.domainDestroy(0, d))));
+    }
+    const ms = median(populate);
+    rows.push({
+      figure: `populate 1 TiB into one domain, ${name} P2M, pmem_mgmt=${placement} (destroy: ${median(destroy).toFixed(2)} ms)`,
+      value: `${ms.toFixed(2)} ms`,
+      baseline: `${xen.toFixed(0)} ms (Xen's per-page loop, 16 GiB ×64)`,
+      ratio: ratio(ms / xen),
+      target: placement === "ram" ? "≤ 10 ms" : undefined,
+    });
+  }
+  return rows;
+}
+
+// ---- lookups -------------------------------------------------------------
+
+function lookupRows(): BenchRow[] {
+  const pages = 2 ** 20;
+  const base = 0x100000;
+  // A fragmented guest: every gfn maps its own mfn, in a random order.
+  const perm = Uint32Array.from({ length: pages }, (_, i) => i);
+  let seed = 12345;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  for (let i = pages - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+  }
+  const flat = new Float64Array(pages);
+  for (let g = 0; g < pages; g++) flat[g] = base + perm[g]!;
+  const probes = Uint32Array.from({ length: 4096 }, () => Math.floor(rnd() * pages));
+  const flatOp = () => {
+    let s = 0;
+    for (let i = 0; i < probes.length; i++) s += flat[probes[i]!]!;
+    consume(s);
+  };
+  const opFor = (p: P2m) => () => {
+    let s = 0;
+    for (let i = 0; i < probes.length; i++) s += p.lookup(probes[i]!);
+    consume(s);
+  };
+  const rows: BenchRow[] = [];
+  const opts = { warmupMs: 100, roundMs: 20, rounds: 11 };
+  for (const layout of ["fragmented", "contiguous"] as const) {
+    for (const make of [() => new LinearP2m(), () => new TreeP2m()]) {
+      const p = make();
+      if (layout === "contiguous") p.map(0, base, pages);
+      else for (let g = 0; g < pages; g++) p.map(g, base + perm[g]!, 1);
+      if (p.lookup(probes[0]!) !== (layout === "contiguous" ? base + probes[0]! : flat[probes[0]!])) throw new Error("bench: P2M disagrees with the flat array");
+      const t = measurePair(opFor(p), flatOp, opts);
+      rows.push({
+        figure: `P2M lookups, ${p.kind}, 4 GiB guest ${layout} (P2M RAM ${bytesText(p.ramBytes())})`,
+        value: rate((probes.length * 1e9) / t.opNs),
+        baseline: `${rate((probes.length * 1e9) / t.baselineNs)} (flat Float64Array)`,
+        ratio: ratio(t.baselineNs / t.opNs),
+        target: "state it",
+      });
+    }
+  }
+  return rows;
+}
+
+// ---- the bench ---------------------------------------------------------
+
+/** The rows of issue 3's performance table for the hypervisor; run by bench/run.ts or on its own. */
+export async function benchHypervisor(): Promise<BenchRow[]> {
+  return [...ramRows(), ...setupRows(), ...populateRows(), ...lookupRows()];
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  benchHypervisor()
+    .then((rows) => printRows(rows, process.argv.includes("--json")))
+    .catch((e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    });
+}
