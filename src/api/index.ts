@@ -4,3 +4,4 @@ export * from "./command.js";
 export * from "./inspect-labels.js";
 export * from "./inspect-acpi.js";
 export * from "./host-commands.js";
+export * from "./domain-commands.js";

@@ -19,6 +19,9 @@ export interface InspectLabelsInput {
   slot: number;
   /** An NFIT to take the DIMM's region and cookies from instead of QEMU's defaults. */
   nfitFile?: string;
+  /** The backing window inside FILE, as memory-backend-file's offset= and size=; default the whole file. */
+  windowOffset?: number;
+  windowSize?: number;
 }
 
 /** An index block with the field names of `ndctl read-labels -j`. */
@@ -145,13 +148,18 @@ export function inspectLabels(input: InspectLabelsInput): InspectLabelsResult {
   }
   const f = openReadOnly(input.file);
   try {
-    const areaBytes = input.labelAreaOnly ? f.sizeBytes : input.labelSizeBytes;
-    if (!input.labelAreaOnly && f.sizeBytes < input.labelSizeBytes) {
-      throw new UserError("usage", `${input.file} is ${f.sizeBytes} bytes, smaller than the ${input.labelSizeBytes}-byte label area`, "pass --label-area if the file holds only the label area, or a smaller --label-size");
+    const base = input.windowOffset ?? 0;
+    const windowBytes = input.windowSize ?? f.sizeBytes - base;
+    if (base < 0 || windowBytes < 0 || base + windowBytes > f.sizeBytes) {
+      throw new UserError("usage", `the window ${base}+${windowBytes} does not fit ${input.file} (${f.sizeBytes} bytes)`, "check --offset and --size");
     }
-    const labelAreaOffset = input.labelAreaOnly ? 0 : f.sizeBytes - input.labelSizeBytes;
+    const areaBytes = input.labelAreaOnly ? windowBytes : input.labelSizeBytes;
+    if (!input.labelAreaOnly && windowBytes < input.labelSizeBytes) {
+      throw new UserError("usage", `${input.file} is ${windowBytes} bytes, smaller than the ${input.labelSizeBytes}-byte label area`, "pass --label-area if the file holds only the label area, or a smaller --label-size");
+    }
+    const labelAreaOffset = base + (input.labelAreaOnly ? 0 : windowBytes - input.labelSizeBytes);
     const area = f.read(labelAreaOffset, areaBytes);
-    const dataBytes = input.labelAreaOnly ? undefined : BigInt(labelAreaOffset);
+    const dataBytes = input.labelAreaOnly ? undefined : BigInt(windowBytes - input.labelSizeBytes);
     const region: LabelRegion = input.nfitFile
       ? regionFromNfit(input.nfitFile, input.slot)
       : { nmappings: 1, position: 0, mappingDpa: 0n, ...(dataBytes !== undefined ? { mappingSizeBytes: dataBytes } : {}), cookies: qemuDimmCookies(input.slot), typeGuid: guidToBytes(GUIDS.spaPersistentMemory) };
@@ -169,7 +177,7 @@ export function inspectLabels(input: InspectLabelsInput): InspectLabelsResult {
     if (dataBytes !== undefined) {
       for (const ns of namespaces) {
         if (ns.dpa + BigInt(INFO_BLOCK_PROBE_BYTES) > dataBytes) continue;
-        const head = f.read(Number(ns.dpa), INFO_BLOCK_PROBE_BYTES);
+        const head = f.read(base + Number(ns.dpa), INFO_BLOCK_PROBE_BYTES);
         const det = detectInfoBlock(head, { ...(ns.uuid ? { parentUuid: rawTextToBytes(ns.uuid) } : {}), namespaceSizeBytes: ns.rawsize });
         ns.mode = det.mode;
         infoBlocks.push(describeInfoBlock(ns.uuid, det));

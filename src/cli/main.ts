@@ -9,6 +9,7 @@ import { renderLabels } from "./render-labels.js";
 import { intArg, sizeArg, type Io } from "./commands/shared.js";
 import { registerHost } from "./commands/host.js";
 import { registerPmem } from "./commands/pmem.js";
+import { registerDomains } from "./commands/domains.js";
 
 export type { Io };
 
@@ -29,10 +30,15 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
     .option("--label-area", "FILE is the label area alone (no data area)", false)
     .addOption(new Option("--slot <n>", "QEMU slot of the DIMM, for its interleave-set cookie").default(0).argParser(intArg))
     .option("--nfit <file>", "take the region and cookies from this NFIT instead of QEMU's defaults")
+    .addOption(new Option("--offset <bytes>", "the backing window starts here in FILE (memory-backend-file offset=)").argParser(intArg))
+    .addOption(new Option("--size <bytes>", "the backing window's size (memory-backend-file size=)").argParser(intArg))
     .option("--json", "print JSON with `ndctl read-labels -j` field names, plus namespaces and infoBlocks", false)
     .addHelpText("after", "\nExamples:\n  vnvdimm inspect labels guest-dimm0.img\n  vnvdimm inspect labels labels.bin --label-area --json\n  vnvdimm inspect labels dimm.img --nfit /sys/firmware/acpi/tables/NFIT --slot 1")
-    .action(async (file: string, o: { labelSize: number; labelArea: boolean; slot: number; nfit?: string; json: boolean }) => {
-      const r = await inspectLabelsCommand.run({ file, labelSizeBytes: o.labelSize, labelAreaOnly: o.labelArea, slot: o.slot, ...(o.nfit ? { nfitFile: o.nfit } : {}) });
+    .action(async (file: string, o: { labelSize: number; labelArea: boolean; slot: number; nfit?: string; json: boolean; offset?: number; size?: number }) => {
+      const r = await inspectLabelsCommand.run({
+        file, labelSizeBytes: o.labelSize, labelAreaOnly: o.labelArea, slot: o.slot, ...(o.nfit ? { nfitFile: o.nfit } : {}),
+        ...(o.offset !== undefined ? { windowOffset: o.offset } : {}), ...(o.size !== undefined ? { windowSize: o.size } : {}),
+      });
       io.out((o.json ? toJson(r) : renderLabels(r)) + "\n");
       setExit(r.valid ? 0 : 1);
     });
@@ -48,6 +54,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
     });
   registerHost(program, { io, setExit });
   registerPmem(program, { io, setExit });
+  registerDomains(program, { io, setExit });
   return program;
 }
 

@@ -10,3 +10,4 @@ export * from "./ars-structs.js";
 export * from "./ars.js";
 export * from "./mailbox.js";
 export * from "./device-model.js";
+export * from "./probe/index.js";

@@ -8,7 +8,7 @@
 // A reboot is simply this again in a new process: the media are the truth,
 // and the management structures are rebuilt every time.
 import { SparseFileMedia, type Media } from "../media/index.js";
-import { bootHypervisor, mediaResolver, CONTROL_DOMID, PAGE_BYTES, type Hypervisor, type PmemMgmtPlacement, type PmemRegionInfo } from "../hypervisor/index.js";
+import { bootHypervisor, mediaResolver, CONTROL_DOMID, PAGE_BYTES, type Hypervisor, type MediaResolver, type PmemMgmtPlacement, type PmemRegionInfo } from "../hypervisor/index.js";
 import { openEmulatedHost, hostDsm, readBadBlocks, readBootOptions, type EmulatedHost } from "../host/index.js";
 import { dimmsFromNfit, fileDimmData, scanDimm, type DimmData, type Dsm, type NfitDimm, type ScannedDimm } from "../dom0/index.js";
 import type { Reason, Reservation } from "../formats/index.js";
@@ -36,6 +36,10 @@ export interface BootedHost {
   reservations: ReservationReport[];
   skipped: SkippedRecord[];
   pmemMgmt: PmemMgmtPlacement;
+  /** Pages on the host's bad-block list, broken since boot. */
+  broken: readonly number[];
+  /** The host media behind an SPA range (host DIMM files). */
+  media: MediaResolver;
   close(): void;
 }
 
@@ -51,7 +55,8 @@ export function bootHost(stateDir: string, opts: { pmemMgmt?: PmemMgmtPlacement 
     media.push(m);
     return { spaBase: d.spa, media: m, sizeBytes: d.sizeBytes };
   });
-  const hv = bootHypervisor({ e820: host.e820, nfit: host.nfit, options: { pmemMgmt }, media: mediaResolver(spans) });
+  const resolver = mediaResolver(spans);
+  const hv = bootHypervisor({ e820: host.e820, nfit: host.nfit, options: { pmemMgmt }, media: resolver });
   const dsm: Dsm = (r) => hostDsm(host, r);
   const dimms = dimmsFromNfit(host.nfit).flatMap((dimm) => {
     const h = host.dimms.find((x) => x.handle === dimm.handle);
@@ -89,6 +94,7 @@ export function bootHost(stateDir: string, opts: { pmemMgmt?: PmemMgmtPlacement 
     }
   }
   // Pages that took a machine check stay broken across reboots: the host's bad-block list.
-  for (const mfn of readBadBlocks(stateDir)) hv.mceInject(CONTROL_DOMID, mfn);
-  return { host, hv, dimms, reservations, skipped, pmemMgmt, close: () => media.forEach((m) => m.close()) };
+  const broken = readBadBlocks(stateDir);
+  for (const mfn of broken) hv.mceInject(CONTROL_DOMID, mfn);
+  return { host, hv, dimms, reservations, skipped, pmemMgmt, media: resolver, broken, close: () => media.forEach((m) => m.close()) };
 }

@@ -2,9 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
-  BTT_ARENA_MAX_BYTES, BTT_ARENA_MIN_BYTES, BTT_LOG_GROUP_BYTES, BTT_MAP_FLAGS, BTT_SECTOR_SIZES, BttLogEntry, FormatError, buildBttWrites,
-  bttLayout, decodeBttSb, rawTextToBytes, validateBttSb, type BttArenaLayout, type BttVersion, type BttWrites,
+  BTT_ARENA_MAX_BYTES, BTT_ARENA_MIN_BYTES, BTT_LOG_GROUP_BYTES, BTT_SECTOR_SIZES, BttLogEntry, FormatError, buildBttWrites,
+  bttLayout, decodeBttSb, openBtt, rawTextToBytes, validateBttSb, type BttVersion, type BttWrites,
 } from "../../src/formats/index.js";
+import { arrayStore } from "../helpers/byte-store.js";
 import { fixtureBytes, manifestCase, type CaseId } from "../helpers/fixtures.js";
 
 const MiB = 1n << 20n;
@@ -36,27 +37,17 @@ function image(size: bigint, plan: BttWrites): Uint8Array {
 }
 
 /**
- * btt.c btt_write_pg on one lane, as the guest's `dd` writes reached it: the
- * data goes to the lane's free block, the flog entry to the lane's next slot,
- * then the map entry (flags Z and E both set: a normal entry). The freelist
- * starts as btt_freelist_init finds a fresh log: slot 0 is the newest entry.
+ * The guest's `dd` writes as they reached btt.c btt_write_pg on one lane,
+ * replayed by the BTT engine (btt-io.ts) over the image: each 4096-byte
+ * sector goes to lane 0's free block, its flog entry to the lane's next slot,
+ * then the map entry (flags Z and E both set: a normal entry).
  */
-function replayWrites(img: Uint8Array, arena: BttArenaLayout, writes: { lba: number; text: string }[]): void {
-  const dv = new DataView(img.buffer);
-  const at = Number(arena.offsetBytes);
-  const free = { sub: 1, seq: 2, block: arena.externalNlba };
+function replayWrites(img: Uint8Array, version: BttVersion, writes: { lba: number; text: string }[]): void {
+  const dev = openBtt(arrayStore(img), { namespaceSizeBytes: BigInt(img.length), version });
   for (const { lba, text } of writes) {
-    const data = new Uint8Array(arena.externalLbasize);
+    const data = new Uint8Array(dev.sectorSize);
     data.set(new TextEncoder().encode(text));
-    img.set(data, at + Number(arena.dataoff) + free.block * arena.internalLbasize);
-    const entryAt = at + Number(arena.mapoff) + lba * 4;
-    const raw = dv.getUint32(entryAt, true);
-    const old = raw >>> 30 === 0 ? lba : raw & 0x3fff_ffff;
-    BttLogEntry.encode({ lba, oldMap: old, newMap: free.block, seq: free.seq }, img, at + Number(arena.logoff) + free.sub * BttLogEntry.size);
-    dv.setUint32(entryAt, (free.block | BTT_MAP_FLAGS.normal) >>> 0, true);
-    free.sub ^= 1;
-    free.seq = free.seq === 3 ? 1 : free.seq + 1;
-    free.block = old;
+    dev.write(lba, data);
   }
 }
 
@@ -123,7 +114,7 @@ for (const c of ["S1", "S2"] as CaseId[]) {
     const plan = buildBttWrites({ namespaceSizeBytes: f.size, sectorSize: 4096, version: f.version, uuid: f.uuid, parentUuid: f.parentUuid });
     const a = plan.layout.arenas[0]!;
     const img = image(f.size, plan);
-    replayWrites(img, a, GUEST_WRITES);
+    replayWrites(img, f.version, GUEST_WRITES);
     const at = Number(a.offsetBytes);
     assert.deepEqual(img.subarray(0, 16384), f.first16k);
     assert.deepEqual(img.subarray(at + Number(a.mapoff), at + Number(a.info2off)), f.mapFlog);

@@ -5,3 +5,4 @@ export * from "./pfn-layout.js";
 export * from "./btt.js";
 export * from "./detect.js";
 export * from "./btt-layout.js";
+export * from "./btt-io.js";

@@ -4,7 +4,7 @@
 // are "stale": ndctl read-labels prints them, Linux ignores them.
 import { reason, type Reason } from "../reasons.js";
 import { isZeroGuid } from "../guid.js";
-import { decodeLabel, labelChecksum, type Label } from "./label.js";
+import { LabelV12, decodeLabel, labelChecksum, type Label } from "./label.js";
 import { isSlotFree } from "./index-block.js";
 import { slotOffset, type LabelAreaLayout } from "./layout.js";
 import type { IndexBlockFields } from "./index-block.js";
@@ -37,15 +37,20 @@ export function scanSlots(area: Uint8Array, layout: LabelAreaLayout, index: Inde
   const stale: SlotLabel[] = [];
   let freeSlots = 0;
   const nslot = Math.min(index.nslot, layout.nslot);
+  const dv = new DataView(area.buffer, area.byteOffset, area.byteLength);
+  const slotField = LabelV12.offsetOf("slot");
   for (let slot = 0; slot < nslot; slot++) {
     const offset = slotOffset(layout, slot);
     if (offset + layout.labelSizeBytes > area.length) break;
-    const label = decodeLabel(area, offset, layout.labelSizeBytes);
     if (isSlotFree(area, indexOffset, slot)) {
       freeSlots++;
-      if (label.slot === slot && !isZeroGuid(label.uuid)) stale.push({ slot, offset, label });
+      // Most free slots are empty: look at the slot field before decoding the whole label.
+      if (dv.getUint32(offset + slotField, true) !== slot) continue;
+      const label = decodeLabel(area, offset, layout.labelSizeBytes);
+      if (!isZeroGuid(label.uuid)) stale.push({ slot, offset, label });
       continue;
     }
+    const label = decodeLabel(area, offset, layout.labelSizeBytes);
     const reasons: (Reason & { code: SlotReasonCode })[] = [];
     if (label.slot !== slot) reasons.push(reason("label.slot", `slot ${slot} holds a label that names slot ${label.slot}`, { slot, found: label.slot }));
     if (label.version === "1.2") {

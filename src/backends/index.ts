@@ -1,0 +1,2 @@
+// The public face of src/backends.
+export * from "./builtin/index.js";

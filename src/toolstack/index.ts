@@ -1,0 +1,9 @@
+// The public face of src/toolstack: domain configs (and, later, the domain lifecycle).
+export * from "./config/index.js";
+export * from "./ledger.js";
+export * from "./allocator.js";
+export * from "./host-boot.js";
+export * from "./domain-boot.js";
+export * from "./provision-extent.js";
+export * from "./lifecycle.js";
+export * from "./guest-session.js";

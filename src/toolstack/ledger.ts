@@ -1,0 +1,125 @@
+// The toolstack's ledger: which host extents belong to which domain name,
+// persisted so that a recreate — even after a host reboot — maps the same
+// pages, and crash-safe so that a kill -9 at any point never leaves an extent
+// owned twice.
+//
+// Every change is one atomic replace of ledger.json (write a temp file,
+// fsync, rename, fsync the directory). An allocation is recorded as
+// "allocating" before anything is written to the media, and only becomes
+// "held" when provisioning has finished; after a crash, "allocating" extents
+// are orphans the user can reclaim or finish. Concurrent commands are
+// serialised by an exclusive lock file.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { z } from "zod";
+
+const big = z.string().regex(/^\d+$/).transform((s) => BigInt(s));
+
+const ExtentSchema = z.object({
+  /** Stable id within the domain (the config's id=, or vnvdimmN). */
+  id: z.string(),
+  slot: z.number().int().nonnegative(),
+  smfn: z.number().int().nonnegative(),
+  nrPages: z.number().int().positive(),
+  nrLabelPages: z.number().int().nonnegative(),
+  node: z.number().int().nonnegative(),
+  unarmed: z.boolean(),
+  /** The spec text this extent was made from, for `list` and recreate. */
+  spec: z.string(),
+  state: z.enum(["allocating", "held"]),
+  /** Labels and info blocks were written once; a recreate never rewrites them. */
+  provisioned: z.boolean(),
+  txid: z.string(),
+});
+
+const DomainSchema = z.object({
+  name: z.string(),
+  configText: z.string(),
+  configFile: z.string().optional(),
+  backend: z.enum(["builtin", "qemu"]),
+  memoryMiB: z.number().int().positive(),
+  status: z.enum(["running", "stopped"]),
+  createdAt: z.string(),
+  extents: z.array(ExtentSchema),
+});
+
+const LedgerSchema = z.object({ version: z.literal(1), generation: big, domains: z.array(DomainSchema) });
+
+export type LedgerExtent = z.output<typeof ExtentSchema>;
+export type LedgerDomain = z.output<typeof DomainSchema>;
+export type Ledger = z.output<typeof LedgerSchema>;
+
+export class LedgerError extends Error {
+  constructor(readonly code: "ledger.corrupt" | "ledger.locked", message: string, readonly hint?: string) {
+    super(message);
+    this.name = "LedgerError";
+  }
+  toJSON(): object {
+    return { error: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
+  }
+}
+
+export const ledgerPath = (state: string) => join(state, "toolstack", "ledger.json");
+const lockPath = (state: string) => join(state, "toolstack", "lock");
+
+export function readLedger(state: string): Ledger {
+  const p = ledgerPath(state);
+  if (!existsSync(p)) return { version: 1, generation: 0n, domains: [] };
+  let raw: unknown;
+  try { raw = JSON.parse(readFileSync(p, "utf8")); } catch {
+    throw new LedgerError("ledger.corrupt", `Cannot read ${p}: not JSON`, "restore it from a backup; the media are untouched");
+  }
+  const r = LedgerSchema.safeParse(raw);
+  if (!r.success) throw new LedgerError("ledger.corrupt", `Cannot read ${p}: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`, "restore it from a backup; the media are untouched");
+  return r.data;
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}
+
+/** Replaces the ledger atomically; a crash leaves either the old or the new one. */
+export function writeLedger(state: string, l: Ledger): void {
+  const p = ledgerPath(state);
+  mkdirSync(dirname(p), { recursive: true });
+  const tmp = `${p}.tmp-${process.pid}`;
+  const text = JSON.stringify({ ...l, generation: l.generation + 1n }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n";
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally { closeSync(fd); }
+  renameSync(tmp, p);
+  fsyncDir(dirname(p));
+}
+
+function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === "EPERM"; }
+}
+
+/** Runs `fn` holding the toolstack lock; a lock left by a killed process is taken over. */
+export function withLedgerLock<T>(state: string, fn: () => T): T {
+  const p = lockPath(state);
+  mkdirSync(dirname(p), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(p, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const holder = Number(readFileSync(p, "utf8") || "0");
+      if (!holder || !pidAlive(holder)) { try { unlinkSync(p); } catch { /* another taker won */ } continue; }
+      if (attempt > 2000) throw new LedgerError("ledger.locked", `The toolstack state is locked by process ${holder}`, "wait for it to finish, or stop it");
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+  try { return fn(); } finally { try { unlinkSync(p); } catch { /* already gone */ } }
+}
+
+/** Crash points for tests: VNVDIMM_CRASH_AT=<name> makes the process kill itself there. */
+export function crashPoint(name: string): void {
+  if (process.env["VNVDIMM_CRASH_AT"] === name) process.kill(process.pid, "SIGKILL");
+}

@@ -1,0 +1,272 @@
+// Domain lifecycle: create, destroy (stop), delete, list, attach, detach, and
+// the reclaim of allocations a crash left behind. Every verb boots the host
+// (a reboot is a process restart), brings running domains back from the
+// ledger, and changes the ledger atomically under the toolstack lock.
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { CONTROL_DOMID, PAGE_BYTES } from "../hypervisor/index.js";
+import { readBadBlocks } from "../host/index.js";
+import { parseDomainConfig, parseVnvdimmSpec, type DomainConfig, type VnvdimmConfig } from "./config/index.js";
+import { allocate, claimExact, freeRuns, type Busy } from "./allocator.js";
+import { bootHost, type BootedHost } from "./host-boot.js";
+import { crashPoint, readLedger, withLedgerLock, writeLedger, type Ledger, type LedgerDomain, type LedgerExtent } from "./ledger.js";
+import { checkNoForeignLabels, provisionExtent } from "./provision-extent.js";
+import { startDomain, type RunningDomain } from "./domain-boot.js";
+
+const PAGE = BigInt(PAGE_BYTES);
+
+export class LifecycleError extends Error {
+  constructor(readonly code: "domain.exists" | "domain.missing" | "domain.running" | "domain.stopped" | "alloc.failed" | "vnvdimm.missing", message: string, readonly hint?: string, readonly exit = 1) {
+    super(message);
+    this.name = "LifecycleError";
+  }
+  toJSON(): object {
+    return { error: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
+  }
+}
+
+export interface Toolstack {
+  booted: BootedHost;
+  ledger: Ledger;
+  running: Map<string, RunningDomain>;
+  /** Domains the ledger says run but the hypervisor refused to start, with why. */
+  failed: { name: string; message: string }[];
+  close(): void;
+}
+
+/** Boots the host and starts every domain the ledger lists as running. */
+export function openToolstack(state: string): Toolstack {
+  const booted = bootHost(state);
+  const ledger = readLedger(state);
+  const running = new Map<string, RunningDomain>();
+  const failed: Toolstack["failed"] = [];
+  for (const d of ledger.domains.filter((x) => x.status === "running")) {
+    try { running.set(d.name, startDomain(booted, d)); } catch (e) { failed.push({ name: d.name, message: (e as Error).message }); }
+  }
+  return { booted, ledger, running, failed, close: () => booted.close() };
+}
+
+function busyExtents(l: Ledger): Busy[] {
+  return l.domains.flatMap((d) => d.extents.map((e) => ({ smfn: e.smfn, nrPages: e.nrPages })));
+}
+
+function dataRuns(b: BootedHost, l: Ledger, state: string) {
+  const r = b.hv.pmemGetRegions(CONTROL_DOMID, "data");
+  const regions = r.ok ? r.value.map((x) => ({ smfn: x.smfn, emfn: x.emfn, pxm: x.pxm })) : [];
+  return freeRuns(regions, busyExtents(l), readBadBlocks(state));
+}
+
+function extentFor(b: BootedHost, l: Ledger, state: string, v: VnvdimmConfig, slot: number, id: string, txid: string, spec: string): LedgerExtent {
+  const runs = dataRuns(b, l, state);
+  const nrPages = Number(v.nrPages);
+  const a = v.type === "mfn" ? claimExact(runs, Number(v.backendMfn), nrPages) : allocate(runs, nrPages, v.node);
+  if ("code" in a) throw new LifecycleError("alloc.failed", `Cannot place vNVDIMM ${id}: ${a.message}`, "reserve more pmem (`vnvdimm pmem reserve`), free some (`vnvdimm delete`), or ask for less");
+  const node = v.type === "size" && v.node !== undefined ? v.node : a.node ?? 0;
+  return { id, slot, smfn: a.smfn, nrPages, nrLabelPages: Number(v.nrLabelPages), node, unarmed: v.unarmed, spec, state: "allocating", provisioned: false, txid };
+}
+
+function save(state: string, l: Ledger): Ledger {
+  writeLedger(state, l);
+  return readLedger(state);
+}
+
+export interface CreateResult { name: string; domid: number; recreated: boolean; extents: LedgerExtent[] }
+
+/**
+ * Creates a domain from a config, or starts a stopped one again on the same pages.
+ * Allocation is crash-safe: intent first ("allocating"), then media writes, then commit ("held").
+ */
+export function createDomain(state: string, input: { configText: string; configFile?: string; backend?: "builtin" | "qemu"; force?: boolean }): CreateResult {
+  const cfg: DomainConfig = parseDomainConfig(input.configText, input.configFile ?? "<config>");
+  return withLedgerLock(state, () => {
+    const ts = openToolstack(state);
+    try {
+      let l = ts.ledger;
+      const existing = l.domains.find((d) => d.name === cfg.name);
+      if (existing?.status === "running") throw new LifecycleError("domain.exists", `Domain ${cfg.name} is already running`, `destroy it first, or choose another name`, 2);
+      if (existing) {
+        const orphan = existing.extents.find((e) => e.state === "allocating");
+        if (orphan) throw new LifecycleError("domain.exists", `Domain ${cfg.name} has an unfinished allocation (a crash during create)`, "run `vnvdimm reclaim` first", 2);
+        existing.status = "running";
+        l = save(state, l);
+        const d = l.domains.find((x) => x.name === cfg.name)!;
+        const run = startDomain(ts.booted, d);
+        return { name: d.name, domid: run.domid, recreated: true, extents: d.extents };
+      }
+      const txid = randomUUID();
+      const dom: LedgerDomain = {
+        name: cfg.name, configText: input.configText, ...(input.configFile ? { configFile: input.configFile } : {}), backend: input.backend ?? cfg.backend,
+        memoryMiB: cfg.memoryMiB, status: "running", createdAt: new Date().toISOString(), extents: [],
+      };
+      l.domains.push(dom);
+      cfg.vnvdimms.forEach((v, slot) => {
+        // Each allocation sees the ones before it, because they are in the ledger already.
+        dom.extents.push(extentFor(ts.booted, l, state, v, slot, v.id ?? `vnvdimm${slot}`, txid, describeSpec(v)));
+      });
+      l = save(state, l);
+      crashPoint("create.after-intent");
+      const d = l.domains.find((x) => x.name === cfg.name)!;
+      try {
+        for (const e of d.extents) if (!input.force) checkNoForeignLabels(ts.booted.media, e, d.name);
+      } catch (err) {
+        l.domains = l.domains.filter((x) => x.name !== cfg.name);
+        save(state, l);
+        throw err;
+      }
+      cfg.vnvdimms.forEach((v, i) => {
+        provisionExtent(ts.booted.media, d.extents[i]!, v.type === "size" ? v : {}, () => crashPoint("create.mid-provision"));
+      });
+      crashPoint("create.before-commit");
+      for (const e of d.extents) { e.state = "held"; e.provisioned = true; }
+      l = save(state, l);
+      const committed = l.domains.find((x) => x.name === cfg.name)!;
+      const run = startDomain(ts.booted, committed);
+      return { name: committed.name, domid: run.domid, recreated: false, extents: committed.extents };
+    } finally {
+      ts.close();
+    }
+  });
+}
+
+function describeSpec(v: VnvdimmConfig): string {
+  if (v.type === "mfn") return `type=mfn, backend=0x${v.backendMfn.toString(16)}, nr_pages=${v.nrPages}, nr_label_pages=${v.nrLabelPages}`;
+  const parts = [`size=${v.sizeBytes}`, `label_size=${v.labelSizeBytes}`];
+  if (v.node !== undefined) parts.push(`node=${v.node}`);
+  if (v.namespace) parts.push(`namespace=${v.namespace.mode}${v.namespace.name ? `:${v.namespace.name}` : ""}`, `labels=${v.namespace.labels}`);
+  if (v.unarmed) parts.push("unarmed=1");
+  return parts.join(", ");
+}
+
+export function createDomainFromFile(state: string, file: string, opts: { backend?: "builtin" | "qemu"; force?: boolean } = {}): CreateResult {
+  let text: string;
+  try { text = readFileSync(file, "utf8"); } catch {
+    throw new LifecycleError("domain.missing", `Cannot read domain config ${file}: no such file`, "pass the path of an xl-style config", 2);
+  }
+  return createDomain(state, { configText: text, configFile: file, ...opts });
+}
+
+function findDomain(l: Ledger, name: string): LedgerDomain {
+  const d = l.domains.find((x) => x.name === name);
+  if (!d) throw new LifecycleError("domain.missing", `No domain named ${name}`, "see `vnvdimm list`", 2);
+  return d;
+}
+
+/** Stops a domain: its pages leave it in the hypervisor; the ledger keeps them held for its name. */
+export function destroyDomain(state: string, name: string): { name: string; releasedPages: number } {
+  return withLedgerLock(state, () => {
+    const l = readLedger(state);
+    const d = findDomain(l, name);
+    if (d.status === "stopped") throw new LifecycleError("domain.stopped", `Domain ${name} is not running`, undefined, 1);
+    d.status = "stopped";
+    save(state, l);
+    return { name, releasedPages: d.extents.reduce((n, e) => n + e.nrPages, 0) };
+  });
+}
+
+/** Releases a stopped domain's extents for reuse. Their data stays on the media until another domain is provisioned there. */
+export function deleteDomain(state: string, name: string): { name: string; releasedExtents: LedgerExtent[] } {
+  return withLedgerLock(state, () => {
+    const l = readLedger(state);
+    const d = findDomain(l, name);
+    if (d.status === "running") throw new LifecycleError("domain.running", `Domain ${name} is running`, `stop it first with \`vnvdimm destroy ${name}\``, 1);
+    l.domains = l.domains.filter((x) => x.name !== name);
+    save(state, l);
+    return { name, releasedExtents: d.extents };
+  });
+}
+
+export interface DomainListEntry {
+  name: string;
+  domid: number | null;
+  status: "running" | "stopped";
+  backend: string;
+  memoryMiB: number;
+  vnvdimms: { id: string; slot: number; smfn: number; nrPages: number; nrLabelPages: number; node: number; state: string; gpa: bigint | null; sizeBytes: bigint }[];
+  error?: string;
+}
+
+export function listDomains(state: string): { domains: DomainListEntry[]; orphans: { domain: string; extents: LedgerExtent[] }[] } {
+  const ts = openToolstack(state);
+  try {
+    const domains = ts.ledger.domains.map((d) => {
+      const run = ts.running.get(d.name);
+      const fail = ts.failed.find((f) => f.name === d.name);
+      return {
+        name: d.name, domid: run?.domid ?? null, status: d.status, backend: d.backend, memoryMiB: d.memoryMiB,
+        vnvdimms: d.extents.map((e) => {
+          const w = run?.layout.windows.find((x) => x.slot === e.slot);
+          return { id: e.id, slot: e.slot, smfn: e.smfn, nrPages: e.nrPages, nrLabelPages: e.nrLabelPages, node: e.node, state: e.state, gpa: w?.gpa ?? null, sizeBytes: BigInt(e.nrPages - e.nrLabelPages) * PAGE };
+        }),
+        ...(fail ? { error: fail.message } : {}),
+      };
+    });
+    const orphans = ts.ledger.domains.map((d) => ({ domain: d.name, extents: d.extents.filter((e) => e.state === "allocating") })).filter((o) => o.extents.length);
+    return { domains, orphans };
+  } finally {
+    ts.close();
+  }
+}
+
+/** After a crash mid-create or mid-attach: drops unfinished allocations (and domains left with nothing). */
+export function reclaimOrphans(state: string): { reclaimed: { domain: string; extents: LedgerExtent[] }[] } {
+  return withLedgerLock(state, () => {
+    const l = readLedger(state);
+    const reclaimed: { domain: string; extents: LedgerExtent[] }[] = [];
+    for (const d of l.domains) {
+      const gone = d.extents.filter((e) => e.state === "allocating");
+      if (gone.length) reclaimed.push({ domain: d.name, extents: gone });
+      d.extents = d.extents.filter((e) => e.state !== "allocating");
+    }
+    l.domains = l.domains.filter((d) => d.extents.length > 0 || !reclaimed.some((r) => r.domain === d.name));
+    for (const d of l.domains) if (reclaimed.some((r) => r.domain === d.name) && d.extents.length === 0) d.status = "stopped";
+    save(state, l);
+    return { reclaimed };
+  });
+}
+
+/** Hotplug: a new vNVDIMM for a domain (running or stopped), allocated and provisioned like at create. */
+export function attachVnvdimm(state: string, name: string, specText: string, opts: { force?: boolean } = {}): { name: string; extent: LedgerExtent } {
+  const v = parseVnvdimmSpec(specText, "attach");
+  return withLedgerLock(state, () => {
+    const ts = openToolstack(state);
+    try {
+      let l = ts.ledger;
+      const d = findDomain(l, name);
+      const slot = d.extents.reduce((m, e) => Math.max(m, e.slot + 1), 0);
+      const id = v.id ?? `vnvdimm${slot}`;
+      if (d.extents.some((e) => e.id === id)) throw new LifecycleError("domain.exists", `Domain ${name} already has a vNVDIMM ${id}`, "choose another id=", 2);
+      d.extents.push(extentFor(ts.booted, l, state, v, slot, id, randomUUID(), describeSpec(v)));
+      l = save(state, l);
+      crashPoint("attach.after-intent");
+      const dd = findDomain(l, name);
+      const e = dd.extents.find((x) => x.id === id)!;
+      if (!opts.force) {
+        try { checkNoForeignLabels(ts.booted.media, e, name); } catch (err) {
+          dd.extents = dd.extents.filter((x) => x.id !== id);
+          save(state, l);
+          throw err;
+        }
+      }
+      provisionExtent(ts.booted.media, e, v.type === "size" ? v : {});
+      e.state = "held";
+      e.provisioned = true;
+      save(state, l);
+      return { name, extent: e };
+    } finally {
+      ts.close();
+    }
+  });
+}
+
+/** Hot-unplug (which QEMU cannot do): the vNVDIMM leaves the domain and its extent is released. */
+export function detachVnvdimm(state: string, name: string, id: string): { name: string; extent: LedgerExtent } {
+  return withLedgerLock(state, () => {
+    const l = readLedger(state);
+    const d = findDomain(l, name);
+    const e = d.extents.find((x) => x.id === id || String(x.slot) === id);
+    if (!e) throw new LifecycleError("vnvdimm.missing", `Domain ${name} has no vNVDIMM ${id}`, `see \`vnvdimm list\``, 2);
+    d.extents = d.extents.filter((x) => x !== e);
+    save(state, l);
+    return { name, extent: e };
+  });
+}
