@@ -8,6 +8,10 @@ import type { BootedHost } from "./host-boot.js";
 import type { LedgerDomain, LedgerExtent } from "./ledger.js";
 
 const PAGE = BigInt(PAGE_BYTES);
+/** Memory slots kept free for `vnvdimm attach`. */
+export const HOTPLUG_SLOTS = 2;
+/** Guest-physical room kept for hotplugged windows (QEMU's maxmem headroom). */
+export const HOTPLUG_RESERVE_BYTES = 64n << 30n;
 /** Label pages are owned but not mapped; each vNVDIMM's go in their own index space (slot << 20). */
 export const labelIndexBase = (slot: number): number => slot * (1 << 20);
 
@@ -19,8 +23,12 @@ export interface RunningDomain {
 }
 
 export function guestLayoutFor(d: Pick<LedgerDomain, "memoryMiB" | "extents">): GuestLayout {
+  const held = d.extents.filter((e) => e.state === "held");
   return planGuestLayout({
     ramBytes: BigInt(d.memoryMiB) << 20n,
+    // Free memory slots for hotplug, as `-m slots=` leaves them in QEMU.
+    slots: Math.max(4, held.reduce((m, e) => Math.max(m, e.slot + 1), 0) + HOTPLUG_SLOTS),
+    hotplugReserveBytes: HOTPLUG_RESERVE_BYTES,
     vnvdimms: d.extents.filter((e) => e.state === "held").map((e) => ({
       slot: e.slot, extentBytes: BigInt(e.nrPages) * PAGE, labelBytes: BigInt(e.nrLabelPages) * PAGE, node: e.node, unarmed: e.unarmed,
     })),

@@ -142,7 +142,8 @@ export class ProbeGuest {
     if (region.readOnly) throw new Error(`region ${req.handle} is read-only (unarmed)`);
     const area = this.readLabels(region.handle);
     const report = this.labelReport(region);
-    const free = (report.available ?? [{ dpa: region.mappingDpa, sizeBytes: region.sizeBytes }]).map((e) => ({ dpa: alignUp(e.dpa, 16n << 20n), end: e.dpa + e.sizeBytes }))
+    // A label-less region is labelled first (as ndctl init-labels does), so all of it is free.
+    const free = (report.labelled ? report.available ?? [] : [{ dpa: region.mappingDpa, sizeBytes: region.sizeBytes }]).map((e) => ({ dpa: alignUp(e.dpa, 16n << 20n), end: e.dpa + e.sizeBytes }))
       .map((e) => ({ dpa: e.dpa, sizeBytes: ((e.end - e.dpa) / (16n << 20n)) * (16n << 20n) })).filter((e) => e.sizeBytes > 0n);
     const want = req.sizeBytes ?? free.reduce((m, e) => (e.sizeBytes > m ? e.sizeBytes : m), 0n);
     const at = free.find((e) => e.sizeBytes >= want);
