@@ -83,11 +83,10 @@ export function reserve(req: ReserveRequest, dimms: { dimm: NfitDimm; dsm: Dsm; 
   if (scan.labels.corrupt.length || scan.labels.rejected.length) {
     throw new ReserveError("reserve.corrupt-labels", `DIMM ${handle} has labels that fail validation (${scan.labels.reasons.map((r) => r.code).join(", ")})`, "inspect them with `vnvdimm inspect labels`; nothing was written");
   }
-  let area = scan.labelArea;
   if (!scan.labels.labelled) {
     // Labelling a label-less DIMM replaces the raw namespace Linux shows on it: only when it is empty.
     refuseUnlessForced(scan.namespaces[0]!, req.force);
-    area = writeLabelsViaDsm(d.dsm, handle, area, initLabelWrites(area.length, req.labels ?? "1.2"));
+    writeLabelsViaDsm(d.dsm, handle, scan.labelArea, initLabelWrites(scan.labelArea.length, req.labels ?? "1.2"));
   }
   const after = scanDimm(d.dsm, d.dimm, d.data);
   const free = (after.labels.available ?? []).filter((e) => e.sizeBytes > 0n).sort((a, b) => (a.sizeBytes > b.sizeBytes ? -1 : 1))[0];
