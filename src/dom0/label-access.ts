@@ -1,7 +1,7 @@
 // The control domain reads and writes DIMM labels only through the _DSM
 // mailbox, as Linux's nfit driver does: get the size (fn 4), then read
 // (fn 5) and write (fn 6) in chunks no larger than the max transfer.
-import { DSM_FN, DSM_STATUS, applyWrites, type DsmRequest, type DsmResponse, type LabelWrite } from "../formats/index.js";
+import { DSM_FN, DSM_STATUS, applyWrites, u32Payload, type DsmRequest, type DsmResponse, type LabelWrite } from "../formats/index.js";
 
 export type Dsm = (req: DsmRequest) => DsmResponse;
 
@@ -10,13 +10,6 @@ export class LabelAccessError extends Error {
     super(message);
     this.name = "LabelAccessError";
   }
-}
-
-function u32s(...v: number[]): Uint8Array {
-  const b = new Uint8Array(v.length * 4);
-  const dv = new DataView(b.buffer);
-  v.forEach((x, i) => dv.setUint32(i * 4, x, true));
-  return b;
 }
 
 function call(dsm: Dsm, handle: number, fn: number, arg3: Uint8Array): DsmResponse {
@@ -36,7 +29,7 @@ export function readLabelAreaViaDsm(dsm: Dsm, handle: number): Uint8Array {
   const out = new Uint8Array(sizeBytes);
   for (let off = 0; off < sizeBytes; off += maxXfer) {
     const len = Math.min(maxXfer, sizeBytes - off);
-    out.set(call(dsm, handle, DSM_FN.GET_LABEL_DATA, u32s(off, len)).payload, off);
+    out.set(call(dsm, handle, DSM_FN.GET_LABEL_DATA, u32Payload(off, len)).payload, off);
   }
   return out;
 }
@@ -48,7 +41,7 @@ export function writeLabelsViaDsm(dsm: Dsm, handle: number, area: Uint8Array, wr
     for (let at = 0; at < w.bytes.length; at += maxXfer) {
       const chunk = w.bytes.subarray(at, Math.min(w.bytes.length, at + maxXfer));
       const arg = new Uint8Array(8 + chunk.length);
-      arg.set(u32s(w.offset + at, chunk.length));
+      arg.set(u32Payload(w.offset + at, chunk.length));
       arg.set(chunk, 8);
       call(dsm, handle, DSM_FN.SET_LABEL_DATA, arg);
     }

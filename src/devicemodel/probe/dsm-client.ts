@@ -1,6 +1,6 @@
 // The guest side of the _DSM mailbox, as the SSDT's NCAL method drives it:
 // fill the input page, ring, read {len, status, payload} back.
-import { DSM_FN, DSM_PAGE_BYTES, DSM_QEMU_ROOT_HANDLE, DSM_STATUS, DsmInput } from "../../formats/index.js";
+import { u32Payload, DSM_FN, DSM_PAGE_BYTES, DSM_QEMU_ROOT_HANDLE, DSM_STATUS, DsmInput } from "../../formats/index.js";
 import type { GuestPlatform } from "./platform.js";
 
 export interface DsmReply { status: number; payload: Uint8Array }
@@ -17,13 +17,6 @@ export function dsmCall(p: GuestPlatform, handle: number, fn: number, arg3: Uint
   return { status: dv.getUint32(4, true), payload: out.slice(8, Math.max(8, len)) };
 }
 
-export const u32s = (...v: number[]): Uint8Array => {
-  const b = new Uint8Array(v.length * 4);
-  const dv = new DataView(b.buffer);
-  v.forEach((x, i) => dv.setUint32(i * 4, x >>> 0, true));
-  return b;
-};
-
 export class GuestDsmError extends Error {
   constructor(readonly fn: number, readonly status: number) {
     super(`_DSM function ${fn} failed with status ${status}`);
@@ -38,7 +31,7 @@ export function readFit(p: GuestPlatform): Uint8Array {
     let offset = 0;
     let changed = false;
     for (;;) {
-      const r = dsmCall(p, DSM_QEMU_ROOT_HANDLE, DSM_FN.READ_FIT, u32s(offset));
+      const r = dsmCall(p, DSM_QEMU_ROOT_HANDLE, DSM_FN.READ_FIT, u32Payload(offset));
       if (r.status === DSM_STATUS.FIT_CHANGED) { changed = true; break; }
       if (r.status !== DSM_STATUS.SUCCESS) throw new GuestDsmError(DSM_FN.READ_FIT, r.status);
       if (r.payload.length === 0) break;

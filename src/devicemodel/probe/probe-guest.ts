@@ -4,11 +4,11 @@
 // guest-physical reads and writes. It is the builtin backend's guest; the
 // qemu backend puts a real Linux in the same place.
 import {
-  DSM_FN, DSM_ROOT_HANDLE, DSM_STATUS, INFO_BLOCK_PROBE_BYTES, decodeNfit, detectInfoBlock, nfitInterleaveSetCookies, nfitStructuresOfKind,
+  DSM_FN, DSM_LABEL_MAX_XFER, DSM_ROOT_HANDLE, u32Payload, DSM_STATUS, INFO_BLOCK_PROBE_BYTES, decodeNfit, detectInfoBlock, nfitInterleaveSetCookies, nfitStructuresOfKind,
   planLabelDelete, planProvision, rawBytesToText, rawTextToBytes, readLabelArea, MEMDEV_FLAG_NOT_ARMED,
   type LabelAreaReport, type LabelWrite, type ProvisionMode, type Reason,
 } from "../../formats/index.js";
-import { dsmCall, readFit, u32s, GuestDsmError } from "./dsm-client.js";
+import { dsmCall, readFit, GuestDsmError } from "./dsm-client.js";
 import { NamespaceIo, type GuestNamespace } from "./namespace-io.js";
 import type { GuestPlatform } from "./platform.js";
 import { decodeArsStatus, type ArsErrorRecord } from "../ars.js";
@@ -77,7 +77,7 @@ export class ProbeGuest {
     const total = dv.getUint32(0, true), max = dv.getUint32(4, true);
     const out = new Uint8Array(total);
     for (let off = 0; off < total; off += max) {
-      const r = dsmCall(this.platform, handle, DSM_FN.GET_LABEL_DATA, u32s(off, Math.min(max, total - off)));
+      const r = dsmCall(this.platform, handle, DSM_FN.GET_LABEL_DATA, u32Payload(off, Math.min(max, total - off)));
       if (r.status !== DSM_STATUS.SUCCESS) throw new GuestDsmError(DSM_FN.GET_LABEL_DATA, r.status);
       out.set(r.payload, off);
     }
@@ -85,12 +85,12 @@ export class ProbeGuest {
   }
 
   writeLabels(handle: number, writes: readonly LabelWrite[]): void {
-    const max = 4076;
+    const max = DSM_LABEL_MAX_XFER;
     for (const w of writes) {
       for (let at = 0; at < w.bytes.length; at += max) {
         const chunk = w.bytes.subarray(at, Math.min(w.bytes.length, at + max));
         const arg = new Uint8Array(8 + chunk.length);
-        arg.set(u32s(w.offset + at, chunk.length));
+        arg.set(u32Payload(w.offset + at, chunk.length));
         arg.set(chunk, 8);
         const r = dsmCall(this.platform, handle, DSM_FN.SET_LABEL_DATA, arg);
         if (r.status !== DSM_STATUS.SUCCESS) throw new GuestDsmError(DSM_FN.SET_LABEL_DATA, r.status);
