@@ -10,7 +10,7 @@ import { parseDomainConfig, parseVnvdimmSpec, type DomainConfig, type VnvdimmCon
 import { allocate, claimExact, freeRuns, type Busy } from "./allocator.js";
 import { bootHost, type BootedHost } from "./host-boot.js";
 import { crashPoint, readLedger, withLedgerLock, writeLedger, type Ledger, type LedgerDomain, type LedgerExtent } from "./ledger.js";
-import { checkNoForeignLabels, provisionExtent } from "./provision-extent.js";
+import { applyProvision, checkNoForeignLabels, prepareProvision, type PreparedProvision } from "./provision-extent.js";
 import { startDomain, type RunningDomain } from "./domain-boot.js";
 
 const PAGE = BigInt(PAGE_BYTES);
@@ -106,16 +106,17 @@ export function createDomain(state: string, input: { configText: string; configF
       l = save(state, l);
       crashPoint("create.after-intent");
       const d = l.domains.find((x) => x.name === cfg.name)!;
+      // Every check and every plan before the first write: a refusal leaves the media as it was.
+      let prepared: (PreparedProvision | undefined)[];
       try {
         for (const e of d.extents) if (!input.force) checkNoForeignLabels(ts.booted.media, e, d.name);
+        prepared = cfg.vnvdimms.map((v, i) => prepareProvision(ts.booted.media, d.extents[i]!, v.type === "size" ? v : {}));
       } catch (err) {
         l.domains = l.domains.filter((x) => x.name !== cfg.name);
         save(state, l);
         throw err;
       }
-      cfg.vnvdimms.forEach((v, i) => {
-        provisionExtent(ts.booted.media, d.extents[i]!, v.type === "size" ? v : {}, () => crashPoint("create.mid-provision"));
-      });
+      for (const p of prepared) applyProvision(p, () => crashPoint("create.mid-provision"));
       crashPoint("create.before-commit");
       for (const e of d.extents) { e.state = "held"; e.provisioned = true; }
       l = save(state, l);
@@ -240,14 +241,16 @@ export function attachVnvdimm(state: string, name: string, specText: string, opt
       crashPoint("attach.after-intent");
       const dd = findDomain(l, name);
       const e = dd.extents.find((x) => x.id === id)!;
-      if (!opts.force) {
-        try { checkNoForeignLabels(ts.booted.media, e, name); } catch (err) {
-          dd.extents = dd.extents.filter((x) => x.id !== id);
-          save(state, l);
-          throw err;
-        }
+      let prepared: PreparedProvision | undefined;
+      try {
+        if (!opts.force) checkNoForeignLabels(ts.booted.media, e, name);
+        prepared = prepareProvision(ts.booted.media, e, v.type === "size" ? v : {});
+      } catch (err) {
+        dd.extents = dd.extents.filter((x) => x.id !== id);
+        save(state, l);
+        throw err;
       }
-      provisionExtent(ts.booted.media, e, v.type === "size" ? v : {});
+      applyProvision(prepared);
       e.state = "held";
       e.provisioned = true;
       save(state, l);

@@ -35,11 +35,18 @@ export function checkNoForeignLabels(media: MediaResolver, e: LedgerExtent, doma
   }
 }
 
-export function provisionExtent(media: MediaResolver, e: LedgerExtent, spec: SizedVnvdimmLike, onStep?: (what: string) => void): void {
+/** Everything a provisioning will write, planned and validated before a byte lands. */
+export interface PreparedProvision {
+  windows: ReturnType<typeof extentWindows> & { label: NonNullable<ReturnType<typeof extentWindows>["label"]> };
+  plan: ReturnType<typeof planProvision>;
+}
+
+/** Reads the image and plans the writes; throws (ProvisionError, FormatError) without writing anything. */
+export function prepareProvision(media: MediaResolver, e: LedgerExtent, spec: SizedVnvdimmLike): PreparedProvision | undefined {
   const ns = spec.namespace;
-  if (!ns) return;
+  if (!ns) return undefined;
   const w = extentWindows(media, e);
-  if (!w.label) return;
+  if (!w.label) return undefined;
   let image: { bytes: Uint8Array } | undefined;
   if (ns.mode === "fsdax" && ns.image) {
     try { image = { bytes: new Uint8Array(readFileSync(ns.image)) }; } catch {
@@ -57,6 +64,12 @@ export function provisionExtent(media: MediaResolver, e: LedgerExtent, spec: Siz
     }],
     newUuid: () => rawTextToBytes(randomUUID()),
   });
+  return { windows: { ...w, label: w.label }, plan };
+}
+
+export function applyProvision(p: PreparedProvision | undefined, onStep?: (what: string) => void): void {
+  if (!p) return;
+  const { windows: w, plan } = p;
   // Data first, labels last: until the labels land, the guest sees no namespace and so no half-made one.
   for (const z of plan.zeroFills) zeroRange(w.data.media, w.data.offset + z.dpa, z.sizeBytes);
   for (const d of plan.dataWrites) w.data.media.write(w.data.offset + d.dpa, d.bytes);

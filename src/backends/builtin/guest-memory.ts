@@ -34,8 +34,15 @@ export function hypervisorGuestMemory(hv: Hypervisor, domid: number, media: Medi
   }
   return {
     read(gpa, length) {
+      const rs = runs(gpa, length);
+      // One host-contiguous run (the usual case): the media's buffer is the answer, no second copy.
+      if (rs.length === 1) {
+        const w = media(rs[0]!.spa, BigInt(length));
+        if (!w) throw new GuestMemoryFault(gpa, "unmapped");
+        return w.media.read(w.offset, length);
+      }
       const buf = new Uint8Array(length);
-      for (const r of runs(gpa, length)) {
+      for (const r of rs) {
         const w = media(r.spa, BigInt(r.n));
         if (!w) throw new GuestMemoryFault(r.gpa, "unmapped");
         buf.set(w.media.read(w.offset, r.n), r.at);
@@ -43,7 +50,9 @@ export function hypervisorGuestMemory(hv: Hypervisor, domid: number, media: Medi
       return buf;
     },
     write(gpa, bytes) {
-      if (opts.readOnly?.(gpa)) throw new GuestMemoryFault(gpa, "read-only");
+      // Both ends: a write that starts below an unarmed window may not run into it.
+      const last = gpa + BigInt(Math.max(0, bytes.length - 1));
+      if (opts.readOnly?.(gpa) || opts.readOnly?.(last)) throw new GuestMemoryFault(opts.readOnly?.(gpa) ? gpa : last, "read-only");
       for (const r of runs(gpa, bytes.length)) {
         const w = media(r.spa, BigInt(r.n));
         if (!w) throw new GuestMemoryFault(r.gpa, "unmapped");

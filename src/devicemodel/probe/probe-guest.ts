@@ -6,7 +6,7 @@
 import {
   DSM_FN, DSM_LABEL_MAX_XFER, DSM_ROOT_HANDLE, u32Payload, DSM_STATUS, INFO_BLOCK_PROBE_BYTES, decodeNfit, detectInfoBlock, nfitInterleaveSetCookies, nfitStructuresOfKind,
   planLabelDelete, planProvision, rawBytesToText, rawTextToBytes, readLabelArea, MEMDEV_FLAG_NOT_ARMED,
-  type LabelAreaReport, type LabelWrite, type ProvisionMode, type Reason,
+  type InfoBlockDetection, type LabelAreaReport, type LabelWrite, type ProvisionMode, type Reason,
 } from "../../formats/index.js";
 import { dsmCall, readFit, GuestDsmError } from "./dsm-client.js";
 import { NamespaceIo, type GuestNamespace } from "./namespace-io.js";
@@ -118,7 +118,11 @@ export class ProbeGuest {
       for (const n of found) {
         const gpa = region.gpa + (n.dpa - region.mappingDpa);
         const head = n.rawsize >= BigInt(INFO_BLOCK_PROBE_BYTES) ? this.platform.memory.read(gpa, INFO_BLOCK_PROBE_BYTES) : new Uint8Array(0);
-        const ib = detectInfoBlock(head, { ...(n.uuid ? { parentUuid: rawTextToBytes(n.uuid) } : {}), namespaceSizeBytes: n.rawsize });
+        const found = detectInfoBlock(head, { ...(n.uuid ? { parentUuid: rawTextToBytes(n.uuid) } : {}), namespaceSizeBytes: n.rawsize });
+        // Linux's pmem driver claims a namespace only through a valid info block that names it as parent; a stale
+        // or damaged one (left by an earlier namespace) leaves it raw. It is reported, never used for I/O.
+        const ib: InfoBlockDetection = found.reasons.length === 0 ? found : { kind: "none", offset: undefined, mode: "raw", block: undefined, reasons: [] };
+        if (found.reasons.length && found.kind !== "none") problems.push({ handle: region.handle, reasons: [...found.reasons] });
         namespaces.push({ ...n, handle: region.handle, gpa, readOnly: region.readOnly, mode: ib.mode, infoBlock: ib });
       }
     }

@@ -8,6 +8,7 @@ import { planLabelUpdate, type LabelWrite } from "../labels/update.js";
 import type { LabelInit } from "../labels/label.js";
 import { buildPfnSb } from "../infoblock/pfn-layout.js";
 import { PFN_SB_OFFSET } from "../infoblock/pfn.js";
+import { INFO_BLOCK_PROBE_BYTES } from "../infoblock/detect.js";
 import { buildBttWrites } from "../infoblock/btt-layout.js";
 import { GUIDS, guidToBytes } from "../guid.js";
 import { abstractionGuidFor, bttVersionFor, defaultSectorSize, namespaceGeometry, qemuLabelRegion } from "./geometry.js";
@@ -77,10 +78,12 @@ function dataFor(ns: ProvisionNamespace, input: ProvisionInput, dataoff: bigint 
       namespaceSizeBytes: ns.sizeBytes, map: "dev", alignBytes: ns.align,
     });
     const writes: DataWrite[] = [{ dpa: ns.dpa + BigInt(PFN_SB_OFFSET), bytes: sb, what: `${label} ${ns.mode === "fsdax" ? "pfn" : "dax"} info block` }];
+    // A BTT 2.0 block of an earlier namespace at offset 0 would be probed before ours.
+    const zeroFills: DataZeroFill[] = [{ dpa: ns.dpa, sizeBytes: BigInt(PFN_SB_OFFSET), what: `${label} stale info blocks` }];
     if (ns.image && dataoff !== undefined) {
       writes.push({ dpa: ns.dpa + dataoff, bytes: ns.image.bytes, what: `${label} filesystem image` });
     }
-    return { writes, zeroFills: [] };
+    return { writes, zeroFills };
   }
   if (ns.mode === "sector") {
     const btt = buildBttWrites({
@@ -92,5 +95,6 @@ function dataFor(ns: ProvisionNamespace, input: ProvisionInput, dataoff: bigint 
       zeroFills: btt.zeroFills.map((z) => ({ dpa: ns.dpa + z.offset, sizeBytes: z.sizeBytes, what: `${label} ${z.what}` })),
     };
   }
-  return { writes: [], zeroFills: [] };
+  // Raw: no info block of ours, so none of an earlier namespace may stay where Linux probes (as ndctl zeroes it).
+  return { writes: [], zeroFills: [{ dpa: ns.dpa, sizeBytes: ns.sizeBytes < BigInt(INFO_BLOCK_PROBE_BYTES) ? ns.sizeBytes : BigInt(INFO_BLOCK_PROBE_BYTES), what: `${label} stale info blocks` }] };
 }

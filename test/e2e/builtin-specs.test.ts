@@ -1,0 +1,170 @@
+// End to end on the builtin backend, the vnvdimm spec keys and verbs that
+// the main e2e file leaves out: attach/detach from the CLI, unarmed=1,
+// image=, and the refusal to provision over labels vnvdimm did not write.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "../../src/cli/main.js";
+import { listDomains, openGuest } from "../../src/toolstack/index.js";
+import { MEMDEV_FLAG_NOT_ARMED, decodeNfit, nfitStructuresOfKind } from "../../src/formats/index.js";
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "", err = "";
+  const code = await run(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
+  return { code, out, err };
+}
+
+async function ok(...argv: string[]): Promise<string> {
+  const r = await cli(...argv);
+  assert.equal(r.code, 0, `${argv.join(" ")}: ${r.err}`);
+  return r.out;
+}
+
+async function host(): Promise<{ dir: string; state: string; cfg: (name: string, vnvdimms: string) => string }> {
+  const dir = mkdtempSync(join(tmpdir(), "vnvdimm-e2e-"));
+  const spec = join(dir, "machine.json");
+  writeFileSync(spec, JSON.stringify({ name: "e2e", sockets: [{ node: 0, ram: "1G" }, { node: 1, ram: "1G" }], nvdimms: [{ node: 0, size: "512M" }, { node: 1, size: "512M" }] }));
+  const state = join(dir, "state");
+  await ok("host", "init", "--state", state, "--spec", spec);
+  await ok("pmem", "reserve", "--dimm", "0", "--state", state);
+  await ok("pmem", "reserve", "--dimm", "1", "--state", state);
+  const cfg = (name: string, vnvdimms: string) => {
+    const p = join(dir, `${name}.cfg`);
+    writeFileSync(p, `name = "${name}"\nmemory = 512\nvnvdimms = [ ${vnvdimms} ]\n`);
+    return p;
+  };
+  return { dir, state, cfg };
+}
+
+const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+
+type Ns = { uuid: string; name: string; mode: string; size: number; dimm: number };
+
+test("attach from the CLI hotplugs a pre-provisioned vNVDIMM into a running domain; detach takes it away and frees its extent", async () => {
+  const { dir, state, cfg } = await host();
+  await ok("create", cfg("h", `'size=32M, namespace=raw:first'`), "--state", state);
+  const attached = JSON.parse(await ok("attach", "h", "size=64M, node=1, namespace=fsdax:hot, labels=v1.1", "--state", state, "--json")) as { extent: { id: string; slot: number; node: number; smfn: number } };
+  assert.deepEqual([attached.extent.id, attached.extent.slot, attached.extent.node], ["vnvdimm1", 1, 1]);
+
+  const ns = JSON.parse(await ok("guest", "namespaces", "h", "--state", state, "--json")) as Ns[];
+  assert.deepEqual(ns.map((n) => [n.name, n.mode, n.dimm]), [["first", "raw", 0], ["hot", "fsdax", 1]]);
+  const p = join(dir, "p.bin");
+  writeFileSync(p, "hotplugged");
+  await ok("guest", "write", "h", "hot", "0", p, "--state", state);
+  assert.equal((await cli("guest", "read", "h", "hot", "0", "10", "--state", state)).out, "hotplugged");
+
+  // The guest's NFIT carries the new DIMM on node 1.
+  const g = openGuest(state, "h");
+  try {
+    const spas = nfitStructuresOfKind(decodeNfit(g.domain.platform.acpi.nfit!).structures, "spa");
+    assert.deepEqual(spas.map((s) => s.proximityDomain), [0, 1]);
+  } finally { g.close(); }
+
+  // Refusals: an id that is taken, a domain that does not exist.
+  const dup = await cli("attach", "h", "size=16M, id=vnvdimm1", "--state", state);
+  assert.equal(dup.code, 2);
+  assert.match(dup.err, /already has a vNVDIMM vnvdimm1/);
+  const missing = await cli("attach", "nope", "size=16M", "--state", state);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /No domain named nope/);
+
+  const d = await cli("detach", "h", "vnvdimm1", "--state", state);
+  assert.equal(d.code, 0, d.err);
+  assert.match(d.err, /free again/);
+  const after = JSON.parse(await ok("guest", "namespaces", "h", "--state", state, "--json")) as Ns[];
+  assert.deepEqual(after.map((n) => n.name), ["first"]);
+  assert.deepEqual(listDomains(state).domains[0]!.vnvdimms.map((v) => v.id), ["vnvdimm0"]);
+  const gone = await cli("detach", "h", "vnvdimm1", "--state", state);
+  assert.equal(gone.code, 2);
+  assert.match(gone.err, /has no vNVDIMM vnvdimm1/);
+});
+
+test("unarmed=1: the NFIT says NOT_ARMED, the guest sees a read-only namespace, and its writes are refused without touching the media", async () => {
+  const { dir, state, cfg } = await host();
+  await ok("create", cfg("ro", `'size=32M, namespace=raw:rw', 'size=32M, unarmed=1, namespace=raw:ro'`), "--state", state);
+  const g = openGuest(state, "ro");
+  try {
+    const memdevs = nfitStructuresOfKind(decodeNfit(g.domain.platform.acpi.nfit!).structures, "memdev");
+    assert.deepEqual(memdevs.map((m) => (m.flags & MEMDEV_FLAG_NOT_ARMED) !== 0), [false, true]);
+    assert.deepEqual(g.domain.guest.regions().map((r) => r.readOnly), [false, true]);
+  } finally { g.close(); }
+  const ns = JSON.parse(await ok("guest", "namespaces", "ro", "--state", state, "--json")) as (Ns & { readOnly: boolean })[];
+  assert.deepEqual(ns.map((n) => [n.name, n.readOnly]), [["rw", false], ["ro", true]]);
+  assert.match(await ok("guest", "namespaces", "ro", "--state", state), /raw \(ro\)/);
+
+  const p = join(dir, "p.bin");
+  writeFileSync(p, "must not land");
+  const before = sha(join(state, "host", "nvdimm0.img"));
+  const w = await cli("guest", "write", "ro", "ro", "0", p, "--state", state);
+  assert.equal(w.code, 1);
+  assert.match(w.err, /read-only/);
+  assert.doesNotMatch(w.err, /\n\s+at /, "no stack trace");
+  assert.equal(sha(join(state, "host", "nvdimm0.img")), before);
+  await ok("guest", "write", "ro", "rw", "0", p, "--state", state);
+});
+
+test("image= places a filesystem image in the fsdax data area once; a recreate keeps what the guest changed", { skip: hasMkfs() ? false : "mkfs.ext4 not installed (e2fsprogs); scripts/system-deps.sh installs it" }, async () => {
+  const { dir, state, cfg } = await host();
+  const root = join(dir, "root");
+  mkdirSync(root);
+  writeFileSync(join(root, "hello.txt"), "hello from the image\n");
+  const img = join(dir, "fs.img");
+  execFileSync("mkfs.ext4", ["-q", "-F", "-b", "4096", "-d", root, img, "8M"], { env: { ...process.env, E2FSPROGS_FAKE_TIME: "1" } });
+  const image = readFileSync(img);
+
+  await ok("create", cfg("im", `'size=64M, namespace=fsdax:fs, image=${img}'`), "--state", state);
+  const read = async (off: number, len: number) => {
+    const out = join(dir, `r${off}.bin`);
+    await ok("guest", "read", "im", "fs", String(off), String(len), "--out", out, "--state", state);
+    return readFileSync(out);
+  };
+  assert.ok((await read(0, image.length)).equals(image), "the guest finds the image at the start of its namespace");
+  assert.equal((await read(0x438, 2)).readUInt16LE(0), 0xef53, "ext4 superblock magic where Linux looks");
+
+  // The guest changes a block; destroy + recreate must not place the image again.
+  const p = join(dir, "p.bin");
+  writeFileSync(p, "guest was here");
+  await ok("guest", "write", "im", "fs", String(image.length - 4096), p, "--state", state);
+  await ok("destroy", "im", "--state", state);
+  await ok("create", cfg("im", `'size=64M, namespace=fsdax:fs, image=${img}'`), "--state", state);
+  assert.equal((await read(image.length - 4096, 14)).toString(), "guest was here");
+
+  // An image that does not fit is refused with one line, and nothing is allocated.
+  const big = join(dir, "big.img");
+  writeFileSync(big, Buffer.alloc(80 << 20, 1));
+  const r = await cli("create", cfg("toobig", `'size=64M, namespace=fsdax:fs, image=${big}'`), "--state", state);
+  assert.notEqual(r.code, 0);
+  assert.equal(r.err.trim().split("\n").length <= 2, true, r.err);
+  assert.doesNotMatch(r.err, /\n\s+at /);
+  assert.equal(listDomains(state).domains.some((d) => d.name === "toobig" && d.vnvdimms.length > 0), false);
+});
+
+test("an extent whose label area holds labels vnvdimm did not write for the domain is refused without --force, and nothing is written", async () => {
+  const { state, cfg } = await host();
+  await ok("create", cfg("first", `'size=32M, namespace=fsdax:theirs'`), "--state", state);
+  const extent = listDomains(state).domains[0]!.vnvdimms[0]!.smfn;
+  await ok("destroy", "first", "--state", state);
+  await ok("delete", "first", "--state", state);
+
+  const dimm = join(state, "host", "nvdimm0.img");
+  const before = sha(dimm);
+  const r = await cli("create", cfg("second", `'size=32M, namespace=raw:mine'`), "--state", state);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /already holds namespace labels that vnvdimm did not write/);
+  assert.match(r.err, /--force/);
+  assert.equal(sha(dimm), before, "a refused create writes nothing to the DIMM");
+  assert.equal(listDomains(state).orphans.length, 0);
+
+  await ok("create", cfg("second", `'size=32M, namespace=raw:mine'`), "--state", state, "--force");
+  assert.equal(listDomains(state).domains.find((d) => d.name === "second")!.vnvdimms[0]!.smfn, extent);
+  const ns = JSON.parse(await ok("guest", "namespaces", "second", "--state", state, "--json")) as Ns[];
+  assert.deepEqual(ns.map((n) => [n.name, n.mode]), [["mine", "raw"]]);
+});
+
+function hasMkfs(): boolean {
+  try { execFileSync("mkfs.ext4", ["-V"], { stdio: "ignore" }); return true; } catch { return false; }
+}
