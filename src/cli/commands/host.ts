@@ -3,7 +3,7 @@ import { Option, type Command as Cli } from "commander";
 import { hostInitCommand, hostMceCommand, hostStatusCommand } from "../../api/index.js";
 import { DEFAULT_MACHINE_SPEC_SOURCE } from "../../host/index.js";
 import { hexn, human, table } from "../table.js";
-import { intArg, mgmtArg, print, progress, stateful, stateOf, type Ctx } from "./shared.js";
+import { intArg, mgmtArg, print, progress, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
 
 type StatusView = {
   state: string; spec: string; pmemMgmt: string;
@@ -26,8 +26,8 @@ export function registerHost(program: Cli, ctx: Ctx): void {
     .action(async (o: { state?: string; spec?: string; force: boolean; pmemMgmt: "ram" | "pmem"; printDefaultSpec: boolean; json: boolean }) => {
       if (o.printDefaultSpec) { ctx.io.out(JSON.stringify(DEFAULT_MACHINE_SPEC_SOURCE, null, 2) + "\n"); return; }
       const r = await hostInitCommand.run({ state: stateOf(o), force: o.force, pmemMgmt: o.pmemMgmt, onProgress: progress(ctx, "creating NVDIMMs"), ...(o.spec ? { specFile: o.spec } : {}) });
-      print(ctx, o.json, r, () => [`Created host "${r.spec.name}" in ${r.state} (pmem_mgmt=${o.pmemMgmt})`,
-        table(["dimm", "node", "handle", "spa", "size", "label area", "media"], r.dimms.map((d) => [d.index, d.node, hexn(d.handle), hexn(d.spa), human(d.sizeBytes), human(d.labelSizeBytes), d.path]))].join("\n"));
+      print(ctx, o.json, r, () => [`Created host "${r.spec.name}" in ${shortPath(r.state)} (pmem_mgmt=${o.pmemMgmt})`,
+        table(["dimm", "node", "handle", "spa", "size", "label area", "media"], r.dimms.map((d) => [d.index, d.node, hexn(d.handle), hexn(d.spa), human(d.sizeBytes), human(d.labelSizeBytes), shortPath(d.path)]))].join("\n"));
     });
 
   stateful(host.command("status"))

@@ -1,4 +1,5 @@
 // Option parsers and output helpers shared by the CLI's commands.
+import { isAbsolute, relative } from "node:path";
 import { InvalidArgumentError, type Command as Cli } from "commander";
 import { parseSize } from "../../formats/index.js";
 import { resolveStateDir } from "../../host/index.js";
@@ -33,6 +34,12 @@ export function mgmtArg(v: string): "ram" | "pmem" {
 /** Adds --state and --json (every command has both). */
 export function stateful(c: Cli): Cli {
   return c.option("--state <dir>", "state directory (default: $VNVDIMM_STATE or ./.vnvdimm)").option("--json", "print JSON", false);
+}
+
+/** A path under the working directory as the user would type it; others stay absolute (--json keeps them absolute). */
+export function shortPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
 }
 
 export function stateOf(o: { state?: string }): string {
