@@ -5,15 +5,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { run } from "../../src/cli/main.js";
+import { cli } from "../helpers/cli.js";
 import { FIXTURES, CASES, fixtureJson, manifestCase, type CaseId } from "../helpers/fixtures.js";
 import { rebuildImage } from "../helpers/images.js";
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const code = await run(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  return { code, out, err };
-}
 
 const fx = (c: CaseId, f: string) => join(FIXTURES, CASES[c], f);
 const tmp = mkdtempSync(join(tmpdir(), "vnvdimm-cli-"));

@@ -8,21 +8,9 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run } from "../../src/cli/main.js";
+import { cli, ok } from "../helpers/cli.js";
 import { listDomains, openGuest } from "../../src/toolstack/index.js";
 import { MEMDEV_FLAG_NOT_ARMED, decodeNfit, nfitStructuresOfKind } from "../../src/formats/index.js";
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const code = await run(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  return { code, out, err };
-}
-
-async function ok(...argv: string[]): Promise<string> {
-  const r = await cli(...argv);
-  assert.equal(r.code, 0, `${argv.join(" ")}: ${r.err}`);
-  return r.out;
-}
 
 async function host(): Promise<{ dir: string; state: string; cfg: (name: string, vnvdimms: string) => string }> {
   const dir = mkdtempSync(join(tmpdir(), "vnvdimm-e2e-"));

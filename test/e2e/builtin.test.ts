@@ -4,22 +4,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run } from "../../src/cli/main.js";
+import { cli, ok } from "../helpers/cli.js";
 import { openGuest, listDomains } from "../../src/toolstack/index.js";
 import { decodeNfit, encodeNfit } from "../../src/formats/index.js";
 import { FIXTURES, CASES } from "../helpers/fixtures.js";
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const code = await run(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  return { code, out, err };
-}
-
-async function ok(...argv: string[]): Promise<string> {
-  const r = await cli(...argv);
-  assert.equal(r.code, 0, `${argv.join(" ")}: ${r.err}`);
-  return r.out;
-}
 
 function setup(): { dir: string; state: string } {
   const dir = mkdtempSync(join(tmpdir(), "vnvdimm-e2e-"));

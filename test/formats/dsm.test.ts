@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { handleLabelDsm, encodeDsmOutput, DSM_FN, DSM_STATUS, DSM_LABEL_MAX_XFER, type LabelStore } from "../../src/formats/index.js";
+import { handleLabelDsm, encodeDsmOutput, readLabelsInChunks, writeLabelsInChunks, u32Payload, DSM_FN, DSM_STATUS, DSM_LABEL_MAX_XFER, type LabelStore } from "../../src/formats/index.js";
 
 function store(size = 131072): LabelStore & { bytes: Uint8Array; writes: number } {
   const bytes = new Uint8Array(size).map((_, i) => i & 0xff);
@@ -49,4 +49,24 @@ test("property: hostile label calls never throw and never touch bytes outside th
     if (r.status !== 0) assert.deepEqual(s.bytes, before);
     else if (fn === 6) assert.ok(off + len <= 4096);
   }), { numRuns: 2000 });
+});
+
+test("label transfer: chunks of max-transfer, in order; a zero max transfer cannot loop forever", () => {
+  const area = new Uint8Array(10000).map((_, i) => i & 0xff);
+  const calls: [number, number, number][] = [];
+  const call = (maxXfer: number) => (fn: number, arg3: Uint8Array): Uint8Array => {
+    const dv = new DataView(arg3.buffer, arg3.byteOffset, arg3.byteLength);
+    if (fn === DSM_FN.GET_LABEL_SIZE) return u32Payload(area.length, maxXfer);
+    calls.push([fn, dv.getUint32(0, true), dv.getUint32(4, true)]);
+    if (fn === DSM_FN.GET_LABEL_DATA) return area.slice(dv.getUint32(0, true), dv.getUint32(0, true) + dv.getUint32(4, true));
+    area.set(arg3.subarray(8), dv.getUint32(0, true));
+    return new Uint8Array(0);
+  };
+  assert.deepEqual(readLabelsInChunks(call(4076)), area);
+  assert.deepEqual(calls.map((c) => c.slice(1)), [[0, 4076], [4076, 4076], [8152, 1848]]);
+  assert.equal(readLabelsInChunks(call(0)).length, 0);
+  calls.length = 0;
+  writeLabelsInChunks(call(4076), 4076, [{ offset: 100, bytes: new Uint8Array(5000).fill(0xee) }]);
+  assert.deepEqual(calls.map((c) => c.slice(0, 3)), [[DSM_FN.SET_LABEL_DATA, 100, 4076], [DSM_FN.SET_LABEL_DATA, 4176, 924]]);
+  assert.ok(area.subarray(100, 5100).every((b) => b === 0xee));
 });

@@ -4,9 +4,9 @@
 // guest-physical reads and writes. It is the builtin backend's guest; the
 // qemu backend puts a real Linux in the same place.
 import {
-  DSM_FN, DSM_LABEL_MAX_XFER, DSM_ROOT_HANDLE, u32Payload, DSM_STATUS, INFO_BLOCK_PROBE_BYTES, decodeNfit, detectInfoBlock, nfitInterleaveSetCookies, nfitStructuresOfKind,
+  DSM_LABEL_MAX_XFER, DSM_ROOT_HANDLE, DSM_STATUS, INFO_BLOCK_PROBE_BYTES, decodeNfit, detectInfoBlock, nfitInterleaveSetCookies, nfitStructuresOfKind,
   planLabelDelete, planProvision, rawBytesToText, rawTextToBytes, readLabelArea, MEMDEV_FLAG_NOT_ARMED,
-  type InfoBlockDetection, type LabelAreaReport, type LabelWrite, type ProvisionMode, type Reason,
+  readLabelsInChunks, writeLabelsInChunks, type LabelDsmCall, type InfoBlockDetection, type LabelAreaReport, type LabelWrite, type ProvisionMode, type Reason,
 } from "../../formats/index.js";
 import { dsmCall, readFit, GuestDsmError } from "./dsm-client.js";
 import { NamespaceIo, type GuestNamespace } from "./namespace-io.js";
@@ -69,33 +69,22 @@ export class ProbeGuest {
     });
   }
 
+  /** One DIMM's label functions; a failed call is a GuestDsmError. */
+  private labelDsm(handle: number): LabelDsmCall {
+    return (fn, arg3) => {
+      const r = dsmCall(this.platform, handle, fn, arg3);
+      if (r.status !== DSM_STATUS.SUCCESS) throw new GuestDsmError(fn, r.status);
+      return r.payload;
+    };
+  }
+
   /** The label area through _DSM functions 4 and 5, in max-transfer chunks, as Linux's nvdimm_init_config_data. */
   readLabels(handle: number): Uint8Array {
-    const size = dsmCall(this.platform, handle, DSM_FN.GET_LABEL_SIZE);
-    if (size.status !== DSM_STATUS.SUCCESS || size.payload.length < 8) throw new GuestDsmError(DSM_FN.GET_LABEL_SIZE, size.status);
-    const dv = new DataView(size.payload.buffer, size.payload.byteOffset);
-    const total = dv.getUint32(0, true), max = dv.getUint32(4, true);
-    const out = new Uint8Array(total);
-    for (let off = 0; off < total; off += max) {
-      const r = dsmCall(this.platform, handle, DSM_FN.GET_LABEL_DATA, u32Payload(off, Math.min(max, total - off)));
-      if (r.status !== DSM_STATUS.SUCCESS) throw new GuestDsmError(DSM_FN.GET_LABEL_DATA, r.status);
-      out.set(r.payload, off);
-    }
-    return out;
+    return readLabelsInChunks(this.labelDsm(handle));
   }
 
   writeLabels(handle: number, writes: readonly LabelWrite[]): void {
-    const max = DSM_LABEL_MAX_XFER;
-    for (const w of writes) {
-      for (let at = 0; at < w.bytes.length; at += max) {
-        const chunk = w.bytes.subarray(at, Math.min(w.bytes.length, at + max));
-        const arg = new Uint8Array(8 + chunk.length);
-        arg.set(u32Payload(w.offset + at, chunk.length));
-        arg.set(chunk, 8);
-        const r = dsmCall(this.platform, handle, DSM_FN.SET_LABEL_DATA, arg);
-        if (r.status !== DSM_STATUS.SUCCESS) throw new GuestDsmError(DSM_FN.SET_LABEL_DATA, r.status);
-      }
-    }
+    writeLabelsInChunks(this.labelDsm(handle), DSM_LABEL_MAX_XFER, writes);
   }
 
   labelReport(region: GuestRegion): LabelAreaReport {
