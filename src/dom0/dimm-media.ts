@@ -1,6 +1,6 @@
 // Reading namespace data on a host DIMM, as dom0 does through /dev/pmemN.
 // Writes are only ever made by explicit administrator commands (reserve).
-import { closeSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import { SparseFileMedia } from "../media/index.js";
 
 export interface DimmData {
   read(dpa: bigint, length: number): Uint8Array;
@@ -8,27 +8,27 @@ export interface DimmData {
   write(dpa: bigint, bytes: Uint8Array): void;
 }
 
+/**
+ * The data area (the first `dataBytes`) of a DIMM backing file. Each access
+ * opens the file for just that access, read-only for reads, so a scan never
+ * holds a writable descriptor on media it only looks at.
+ */
 export function fileDimmData(path: string, dataBytes: bigint): DimmData {
   const check = (dpa: bigint, len: number) => {
     if (dpa < 0n || dpa + BigInt(len) > dataBytes) throw new RangeError(`DPA range ${dpa}+${len} is outside the DIMM's ${dataBytes}-byte media`);
   };
+  function withMedia<T>(readOnly: boolean, fn: (m: SparseFileMedia) => T): T {
+    const m = SparseFileMedia.open(path, { readOnly });
+    try { return fn(m); } finally { m.close(); }
+  }
   return {
     read(dpa, length) {
       check(dpa, length);
-      const fd = openSync(path, "r");
-      try {
-        const out = new Uint8Array(length);
-        readSync(fd, out, 0, length, Number(dpa));
-        return out;
-      } finally { closeSync(fd); }
+      return withMedia(true, (m) => m.read(dpa, length));
     },
     write(dpa, bytes) {
       check(dpa, bytes.length);
-      const fd = openSync(path, "r+");
-      try {
-        writeSync(fd, bytes, 0, bytes.length, Number(dpa));
-        fsyncSync(fd);
-      } finally { closeSync(fd); }
+      withMedia(false, (m) => { m.write(dpa, bytes); m.flush(); });
     },
   };
 }
