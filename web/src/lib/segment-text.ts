@@ -1,0 +1,68 @@
+// What the picture says about a segment, in words: the title and the exact
+// ranges shown on hover and focus, and the accessible name of the segment.
+import type { BrokenPage, MapDimm, MapSegment, SegmentKind } from "../api/types";
+import { bytes, hex, hexRange, pages } from "./format";
+
+export const KIND_NAMES: Record<SegmentKind, string> = {
+  "label-area": "Label area",
+  reservation: "Reservation record",
+  mgmt: "Management area",
+  "data-free": "Free data pages",
+  extent: "Domain extent",
+  unreserved: "Not reserved",
+  other: "Other",
+};
+
+export const KIND_EXPLANATIONS: Record<SegmentKind, string> = {
+  "label-area": "The DIMM's namespace labels, read through the _DSM mailbox",
+  reservation: "The on-media record that hands this namespace to the hypervisor",
+  mgmt: "Frame table and M2P for the data area (pmem_mgmt=pmem); never mapped into a guest",
+  "data-free": "Data pages the hypervisor can give to a domain",
+  extent: "Host pages held for a domain's vNVDIMM",
+  unreserved: "Space no reservation covers; the hypervisor does not use it",
+  other: "Space the hypervisor does not manage",
+};
+
+export function kindName(kind: string): string {
+  return (KIND_NAMES as Record<string, string>)[kind] ?? kind;
+}
+
+export function segmentTitle(s: MapSegment): string {
+  if (s.kind === "extent" && s.domain) return `${s.domain}${s.vnvdimm ? ` · ${s.vnvdimm}` : ""}`;
+  return kindName(s.kind);
+}
+
+export interface DetailLine {
+  label: string;
+  value: string;
+}
+
+export function brokenIn(s: MapSegment, broken: readonly BrokenPage[]): BrokenPage[] {
+  return broken.filter((b) => b.mfn >= s.smfn && b.mfn < s.smfn + s.nrPages);
+}
+
+export function segmentDetails(d: MapDimm, s: MapSegment): DetailLine[] {
+  const lines: DetailLine[] = [];
+  if (s.nrPages > 0) lines.push({ label: "MFN", value: `${hexRange(s.smfn, s.nrPages)} (${pages(s.nrPages)})` });
+  lines.push({ label: "File offset", value: `${hexRange(s.offset, s.bytes)} (${bytes(s.bytes)})` });
+  if (s.domain) lines.push({ label: "Owner", value: `${s.domain}${s.vnvdimm ? ` / ${s.vnvdimm}` : ""}${s.status ? ` (${s.status})` : ""}` });
+  else if (s.status) lines.push({ label: "State", value: s.status });
+  const b = brokenIn(s, d.broken);
+  if (b.length) lines.push({ label: "Broken", value: b.length <= 3 ? b.map((x) => hex(x.mfn)).join(", ") : `${b.length} pages, first ${hex(b[0]!.mfn)}` });
+  return lines;
+}
+
+export function brokenDetails(b: BrokenPage, owner: MapSegment | undefined): DetailLine[] {
+  const lines: DetailLine[] = [
+    { label: "MFN", value: hex(b.mfn) },
+    { label: "File offset", value: hexRange(b.offset, 4096) },
+  ];
+  if (owner?.domain) lines.push({ label: "Owner", value: `${owner.domain}${owner.vnvdimm ? ` / ${owner.vnvdimm}` : ""}` });
+  else if (owner) lines.push({ label: "In", value: kindName(owner.kind) });
+  return lines;
+}
+
+/** The accessible name: everything the tooltip shows, in one sentence. */
+export function spokenLabel(title: string, lines: readonly DetailLine[]): string {
+  return `${title}. ${lines.map((l) => `${l.label} ${l.value}`).join(". ")}`;
+}
