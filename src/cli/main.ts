@@ -10,6 +10,7 @@ import { intArg, sizeArg, type Io } from "./commands/shared.js";
 import { registerHost } from "./commands/host.js";
 import { registerPmem } from "./commands/pmem.js";
 import { registerDomains } from "./commands/domains.js";
+import { registerUp } from "./commands/up.js";
 
 export type { Io };
 
@@ -55,6 +56,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
   registerHost(program, { io, setExit });
   registerPmem(program, { io, setExit });
   registerDomains(program, { io, setExit });
+  registerUp(program, { io, setExit });
   return program;
 }
 
@@ -72,6 +74,8 @@ export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
     }
     if (e instanceof UserError) {
       io.err(`vnvdimm: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}\n`);
+      // Scripts reading --json get the error as JSON too: the same body the HTTP API sends.
+      if (argv.includes("--json")) io.out(toJson(e) + "\n");
       return e.exit;
     }
     io.err(`vnvdimm: internal error: ${e instanceof Error ? e.message : String(e)}\n  hint: this is a bug; please report it with the command you ran\n`);
