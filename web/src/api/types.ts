@@ -5,14 +5,21 @@ export type SegmentKind = "label-area" | "reservation" | "mgmt" | "data-free" | 
 
 export interface MapSegment {
   kind: SegmentKind;
-  smfn: number;
+  /** Null for the DIMM's label area, which lies past its SPA range (as in a QEMU backing file). */
+  smfn: number | null;
   nrPages: number;
-  /** Byte offset of the segment's first byte in the DIMM's backing file. */
+  /** Byte offset of the segment's first byte in the DIMM's backing file (= DPA). */
   offset: number;
   bytes: number;
+  /** extent: owner, vNVDIMM id, the domain's status (or "allocating"), guest label pages at its tail. */
   domain?: string;
   vnvdimm?: string;
   status?: string;
+  labelPages?: number;
+  /** other / reservation: the namespace it lies in, and what it holds. */
+  namespace?: string | null;
+  name?: string;
+  content?: string;
 }
 
 export interface BrokenPage {
@@ -22,10 +29,12 @@ export interface BrokenPage {
 
 export interface MapDimm {
   index: number;
+  handle: number;
   node: number;
   path: string;
   spa: number;
   sizeBytes: number;
+  labelSizeBytes: number;
   smfn: number;
   nrPages: number;
   segments: MapSegment[];

@@ -6,10 +6,21 @@ import { useId, useMemo, useRef, useState, type CSSProperties, type KeyboardEven
 import type { BrokenPage, MapDimm, MapSegment } from "../api/types";
 import { bytes, hex, hexRange } from "../lib/format";
 import { layoutSpans, pageAt, type Span } from "../lib/segment-layout";
-import { brokenDetails, segmentDetails, segmentTitle, spokenLabel, type DetailLine } from "../lib/segment-text";
+import { useWidth } from "../lib/use-width";
+import { brokenDetails, containsMfn, segmentDetails, segmentTitle, spokenLabel, type DetailLine } from "../lib/segment-text";
 
 const MIN_FRACTION = 0.012;
-const LABEL_MIN_FRACTION = 0.07;
+/** Average caption glyph width and the segment's padding, in px, to tell whether a caption fits. */
+const CHAR_PX = 7.4;
+const PAD_PX = 20;
+
+function caption(seg: MapSegment, title: string, px: number): string | null {
+  const fits = (t: string) => t.length * CHAR_PX + PAD_PX <= px;
+  const size = bytes(seg.bytes);
+  if (fits(`${title} ${size}`)) return title;
+  if (seg.domain && fits(seg.domain)) return seg.domain;
+  return null;
+}
 
 type Item =
   | { type: "segment"; seg: MapSegment; span: Span; title: string; lines: DetailLine[] }
@@ -18,8 +29,6 @@ type Item =
 export interface DimmBarProps {
   dimm: MapDimm;
   colorOf: (domain: string) => string;
-  /** Guest label pages at the end of each extent, by `domain/vnvdimm`. */
-  labelPagesOf: (domain: string, vnvdimm: string) => number;
   stoppedDomains: ReadonlySet<string>;
   onSelectDomain: (domain: string) => void;
 }
@@ -44,8 +53,8 @@ function itemsOf(dimm: MapDimm): Item[] {
     const span = spans[i]!;
     items.push({ type: "segment", seg, span, title: segmentTitle(seg), lines: segmentDetails(dimm, seg) });
     for (const page of dimm.broken) {
-      if (page.mfn < seg.smfn || page.mfn >= seg.smfn + seg.nrPages) continue;
-      items.push({ type: "broken", page, at: pageAt(span, seg.smfn, seg.nrPages, page.mfn), title: `Broken page ${hex(page.mfn)}`, lines: brokenDetails(page, seg) });
+      if (!containsMfn(seg, page.mfn)) continue;
+      items.push({ type: "broken", page, at: pageAt(span, seg.smfn!, seg.nrPages, page.mfn), title: `Broken page ${hex(page.mfn)}`, lines: brokenDetails(page, seg) });
     }
   });
   return items;
@@ -58,6 +67,8 @@ export function DimmBar(p: DimmBarProps) {
   const [hover, setHover] = useState<number | null>(null);
   const [focused, setFocused] = useState<number | null>(null);
   const refs = useRef<(HTMLDivElement | null)[]>([]);
+  const barRef = useRef<HTMLDivElement>(null);
+  const barPx = useWidth(barRef);
   const tipId = useId();
   const headId = useId();
 
@@ -88,8 +99,15 @@ export function DimmBar(p: DimmBarProps) {
     e.preventDefault();
   };
 
-  const tipLeft = shownItem ? Math.min(0.85, Math.max(0.15, shownItem.type === "segment" ? shownItem.span.left + shownItem.span.width / 2 : shownItem.at)) : 0;
+  // The tooltip sits over the middle of what it describes, or is anchored to
+  // the bar's edge near either end, so it never leaves the panel.
+  const tipAt = shownItem ? (shownItem.type === "segment" ? shownItem.span.left + shownItem.span.width / 2 : shownItem.at) : 0;
+  const tipStyle: CSSProperties = tipAt < 0.2 ? { left: 0 } : tipAt > 0.8 ? { right: 0 } : { left: `${tipAt * 100}%`, transform: "translateX(-50%)" };
   const lastMfn = dimm.smfn + dimm.nrPages - 1;
+  const segs = items.flatMap((it) => (it.type === "segment" ? [it] : []));
+  const mfnEnd = segs.filter((it) => it.seg.smfn !== null).reduce((e, it) => Math.max(e, it.span.left + it.span.width), 0);
+  const firstSeg = segs[0]?.seg;
+  const lastSeg = segs[segs.length - 1]?.seg;
 
   return (
     <div className="dimm" data-dimm={dimm.index}>
@@ -101,7 +119,7 @@ export function DimmBar(p: DimmBarProps) {
         <span className="dimm-path" title={dimm.path}>{dimm.path.split("/").pop()}</span>
       </div>
       <div className="bar-wrap">
-        <div className="bar" role="group" aria-labelledby={headId} aria-describedby={shownItem ? tipId : undefined} onMouseLeave={() => setHover(null)}>
+        <div className="bar" ref={barRef} role="group" aria-labelledby={headId} aria-describedby={shownItem ? tipId : undefined} onMouseLeave={() => setHover(null)}>
           {items.map((item, i) => {
             const common = {
               ref: (el: HTMLDivElement | null) => { refs.current[i] = el; },
@@ -116,20 +134,21 @@ export function DimmBar(p: DimmBarProps) {
               return <div key={`b${item.page.mfn}`} {...common} role="img" className={`broken-marker${shown === i ? " active" : ""}`} style={{ left: `${item.at * 100}%` }} data-mfn={item.page.mfn} />;
             }
             const { seg, span } = item;
-            const labelPages = seg.kind === "extent" && seg.domain && seg.vnvdimm ? p.labelPagesOf(seg.domain, seg.vnvdimm) : 0;
+            const labelPages = seg.labelPages ?? 0;
+            const text = caption(seg, item.title, span.width * barPx);
             const clickable = seg.kind === "extent" && !!seg.domain;
             return (
-              <div key={`s${seg.smfn}-${seg.kind}`} {...common} role={clickable ? "button" : "img"} className={`${segmentClass(seg, p)}${shown === i ? " active" : ""}`}
-                style={segmentStyle(seg, span, p)} data-kind={seg.kind} data-domain={seg.domain} data-smfn={seg.smfn}
+              <div key={`s${seg.offset}-${seg.kind}`} {...common} role={clickable ? "button" : "img"} className={`${segmentClass(seg, p)}${seg === firstSeg ? " first" : ""}${seg === lastSeg ? " last" : ""}${shown === i ? " active" : ""}`}
+                style={segmentStyle(seg, span, p)} data-kind={seg.kind} data-domain={seg.domain} data-smfn={seg.smfn ?? undefined}
                 onClick={clickable ? () => p.onSelectDomain(seg.domain!) : undefined}>
                 {labelPages > 0 && <span className="seg-labels" style={{ width: `max(3px, ${(labelPages / seg.nrPages) * 100}%)` }} />}
-                {span.width >= LABEL_MIN_FRACTION && <span className="seg-text">{item.title}<span className="seg-size"> {bytes(seg.bytes)}</span></span>}
+                {text && <span className="seg-text">{text}{text === item.title && <span className="seg-size"> {bytes(seg.bytes)}</span>}</span>}
               </div>
             );
           })}
         </div>
         {shownItem && (
-          <div className="tooltip" role="tooltip" id={tipId} style={{ left: `${tipLeft * 100}%` }}>
+          <div className="tooltip" role="tooltip" id={tipId} style={tipStyle}>
             <strong>{shownItem.title}</strong>
             <dl>
               {shownItem.lines.map((l) => (
@@ -140,8 +159,8 @@ export function DimmBar(p: DimmBarProps) {
         )}
       </div>
       <div className="axis" aria-hidden="true">
-        <span>{hex(dimm.smfn)}</span>
-        <span>{hex(lastMfn)}</span>
+        <span style={{ left: 0 }}>MFN {hex(dimm.smfn)}</span>
+        <span style={{ left: `${mfnEnd * 100}%`, transform: "translateX(-100%)" }}>{hex(lastMfn)}</span>
       </div>
     </div>
   );

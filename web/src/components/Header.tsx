@@ -20,9 +20,8 @@ export function Header({ data, connection, hasToken, onToken }: { data: Dashboar
       </div>
       {data && (
         <p className="host-summary">
-          <span title={data.host.state}>host <strong>{data.host.spec}</strong></span>
-          <span>{dimms.length} DIMM{dimms.length === 1 ? "" : "s"}, {bytes(total)}</span>
-          <span>pmem_mgmt=<strong>{data.host.pmemMgmt}</strong></span>
+          <span title={`state directory: ${data.host.state}`}>host <strong>{data.host.spec}</strong></span>
+          <span>{dimms.length} NVDIMM{dimms.length === 1 ? "" : "s"}, {bytes(total)}</span>
         </p>
       )}
       <div className="topbar-right">

@@ -20,7 +20,6 @@ export function PmemMap({ data, colors, onSelectDomain, onInjectMce, busy }: Pme
   const kinds = KIND_ORDER.filter((k) => present.has(k));
   const owners = [...new Set(map.dimms.flatMap((d) => d.segments.flatMap((s) => (s.kind === "extent" && s.domain ? [s.domain] : []))))];
   const stopped = new Set(domains.domains.filter((d) => d.status === "stopped").map((d) => d.name));
-  const labelPages = new Map(domains.domains.flatMap((d) => d.vnvdimms.map((v) => [`${d.name}/${v.id}`, v.nrLabelPages] as const)));
   const colorOf = (name: string) => colors.get(name) ?? "var(--muted)";
   const hasBroken = map.dimms.some((d) => d.broken.length > 0);
 
@@ -36,7 +35,7 @@ export function PmemMap({ data, colors, onSelectDomain, onInjectMce, busy }: Pme
       <Legend kinds={kinds} domains={owners.sort().map((name) => ({ name, color: colorOf(name) }))} hasBroken={hasBroken} hasStopped={owners.some((o) => stopped.has(o))} />
       {map.dimms.length === 0 && <p className="empty">The host has no persistent memory.</p>}
       {map.dimms.map((dimm) => (
-        <DimmBar key={dimm.index} dimm={dimm} colorOf={colorOf} labelPagesOf={(d, v) => labelPages.get(`${d}/${v}`) ?? 0} stoppedDomains={stopped} onSelectDomain={onSelectDomain} />
+        <DimmBar key={dimm.index} dimm={dimm} colorOf={colorOf} stoppedDomains={stopped} onSelectDomain={onSelectDomain} />
       ))}
     </section>
   );

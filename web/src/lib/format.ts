@@ -22,6 +22,19 @@ export function bytes(n: number): string {
   return `${text.includes(".") ? text.replace(/\.?0+$/, "") : text} ${UNITS[u]}`;
 }
 
+/** Exact, for ranges people compare: `1 GiB + 128 KiB` rather than a rounded `1 GiB`. */
+export function bytesExact(n: number): string {
+  if (n === 0) return "0 B";
+  const parts: string[] = [];
+  let rest = n;
+  for (let u = UNITS.length - 1; u >= 0 && rest > 0; u--) {
+    const unit = 1024 ** u;
+    const k = Math.floor(rest / unit);
+    if (k > 0) { parts.push(`${k} ${UNITS[u]}`); rest -= k * unit; }
+  }
+  return parts.join(" + ");
+}
+
 export function pages(n: number): string {
   return `${n.toLocaleString("en-US")} ${n === 1 ? "page" : "pages"}`;
 }

@@ -1,7 +1,7 @@
 // What the picture says about a segment, in words: the title and the exact
 // ranges shown on hover and focus, and the accessible name of the segment.
 import type { BrokenPage, MapDimm, MapSegment, SegmentKind } from "../api/types";
-import { bytes, hex, hexRange, pages } from "./format";
+import { bytesExact, hex, hexRange, pages } from "./format";
 
 export const KIND_NAMES: Record<SegmentKind, string> = {
   "label-area": "Label area",
@@ -29,6 +29,7 @@ export function kindName(kind: string): string {
 
 export function segmentTitle(s: MapSegment): string {
   if (s.kind === "extent" && s.domain) return `${s.domain}${s.vnvdimm ? ` · ${s.vnvdimm}` : ""}`;
+  if (s.kind === "other" && s.name) return `Namespace ${s.name}`;
   return kindName(s.kind);
 }
 
@@ -37,16 +38,22 @@ export interface DetailLine {
   value: string;
 }
 
+export function containsMfn(s: MapSegment, mfn: number): boolean {
+  return s.smfn !== null && mfn >= s.smfn && mfn < s.smfn + s.nrPages;
+}
+
 export function brokenIn(s: MapSegment, broken: readonly BrokenPage[]): BrokenPage[] {
-  return broken.filter((b) => b.mfn >= s.smfn && b.mfn < s.smfn + s.nrPages);
+  return broken.filter((b) => containsMfn(s, b.mfn));
 }
 
 export function segmentDetails(d: MapDimm, s: MapSegment): DetailLine[] {
   const lines: DetailLine[] = [];
-  if (s.nrPages > 0) lines.push({ label: "MFN", value: `${hexRange(s.smfn, s.nrPages)} (${pages(s.nrPages)})` });
-  lines.push({ label: "File offset", value: `${hexRange(s.offset, s.bytes)} (${bytes(s.bytes)})` });
+  lines.push({ label: "MFN", value: s.smfn === null ? `none: past the SPA range (${pages(s.nrPages)})` : `${hexRange(s.smfn, s.nrPages)} (${pages(s.nrPages)})` });
+  lines.push({ label: "File offset", value: `${hexRange(s.offset, s.bytes)} (${bytesExact(s.bytes)})` });
   if (s.domain) lines.push({ label: "Owner", value: `${s.domain}${s.vnvdimm ? ` / ${s.vnvdimm}` : ""}${s.status ? ` (${s.status})` : ""}` });
   else if (s.status) lines.push({ label: "State", value: s.status });
+  if (s.labelPages) lines.push({ label: "Guest labels", value: `last ${pages(s.labelPages)}` });
+  if (s.kind !== "extent" && s.name !== undefined) lines.push({ label: "Namespace", value: `${s.name || "(no name)"}${s.content ? ` (${s.content})` : ""}` });
   const b = brokenIn(s, d.broken);
   if (b.length) lines.push({ label: "Broken", value: b.length <= 3 ? b.map((x) => hex(x.mfn)).join(", ") : `${b.length} pages, first ${hex(b[0]!.mfn)}` });
   return lines;

@@ -1,0 +1,213 @@
+// The dashboard in a real browser against a real daemon: `vnvdimm up` on a
+// temp state dir, Debian's Chromium driven by playwright-core. It creates a
+// domain through the form (keyboard only), checks that the picture and the
+// list show it (the same MFNs the API reports), injects an MCE from the page,
+// sees a CLI change arrive over SSE, and saves a screenshot as an artifact
+// (test-artifacts/dashboard.png; UPDATE_SCREENSHOT=1 also refreshes
+// docs/dashboard.png for the README).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { chromiumMissing, launchChromium, type Browser } from "./chromium.js";
+import { ROOT, startDaemon, vnvdimm, type Daemon } from "./daemon.js";
+
+const missing = chromiumMissing();
+// On CI the browser test must run: a missing Chromium fails there instead of skipping.
+const skip = missing !== null && !process.env.CI ? missing : false;
+
+interface ApiDomain { name: string; status: string; vnvdimms: { id: string; smfn: number; nrPages: number; node: number }[] }
+
+async function apiDomains(d: Daemon): Promise<ApiDomain[]> {
+  const r = await fetch(new URL("api/domains", d.url));
+  assert.equal(r.status, 200);
+  return ((await r.json()) as { domains: ApiDomain[] }).domains;
+}
+
+/** The `name` attribute (or text) of the focused element, to follow the keyboard. */
+async function focused(page: Page): Promise<string> {
+  const el = page.locator(":focus");
+  return (await el.getAttribute("name")) ?? (await el.getAttribute("aria-label")) ?? (await el.innerText());
+}
+
+function backgroundOf(style: string | null): string {
+  return /background-color:\s*([^;]+)/.exec(style ?? "")?.[1]?.trim() ?? "";
+}
+
+describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
+  let state: string;
+  let daemon: Daemon;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    if (missing) throw new Error(missing);
+    assert.ok(existsSync(join(ROOT, "dist", "web", "index.html")), "dist/web/index.html is missing: `npm run build` builds the dashboard");
+    state = mkdtempSync(join(tmpdir(), "vnvdimm-web-"));
+    daemon = await startDaemon(["--state", state, "--init", "--demo"]);
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    // The browser logs every 4xx answer; the bad-config test provokes one on purpose.
+    page.on("console", (m) => { if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) pageErrors.push(m.text()); });
+    await page.goto(daemon.openUrl);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await daemon?.stop();
+    if (state) rmSync(state, { recursive: true, force: true });
+  });
+
+  test("shows the host's DIMMs and the demo domain, and takes the token out of the URL", async () => {
+    await page.locator(".dimm").first().waitFor();
+    assert.equal(await page.locator(".dimm").count(), 2);
+    for (const kind of ["reservation", "mgmt", "extent", "data-free", "label-area"]) {
+      assert.ok(await page.locator(`.dimm[data-dimm="0"] .seg[data-kind="${kind}"]`).count() >= 1, `DIMM 0 shows a ${kind} segment`);
+    }
+    await page.locator('article.domain[data-domain="demo"]').waitFor();
+    assert.equal(await page.locator('article.domain[data-domain="demo"] .pill').textContent(), "running");
+    assert.ok(!page.url().includes("token="), "the token left the address bar");
+    await page.locator(".live.live").waitFor();
+  });
+
+  test("creates a domain through the form, with the keyboard", async () => {
+    const opener = page.getByRole("button", { name: "Create domain…" });
+    await opener.focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: "Create a domain" });
+    await dialog.waitFor();
+    assert.equal(await focused(page), "name", "the dialog starts in its first field");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("web1");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("1024");
+
+    await dialog.getByRole("textbox", { name: "vNVDIMM 0 size" }).fill("256M");
+    await dialog.getByRole("combobox", { name: "vNVDIMM 0 NUMA node" }).selectOption("0");
+    await dialog.getByRole("combobox", { name: "vNVDIMM 0 namespace mode" }).selectOption("devdax");
+    await dialog.getByRole("textbox", { name: "vNVDIMM 0 namespace name" }).fill("dax0");
+
+    await dialog.getByRole("button", { name: "Add a vNVDIMM" }).focus();
+    await page.keyboard.press("Enter");
+    await dialog.getByRole("textbox", { name: "vNVDIMM 1 size" }).fill("128M");
+    await dialog.getByRole("combobox", { name: "vNVDIMM 1 NUMA node" }).selectOption("1");
+    await dialog.getByRole("combobox", { name: "vNVDIMM 1 namespace mode" }).selectOption("sector");
+    await dialog.getByRole("textbox", { name: "vNVDIMM 1 namespace name" }).fill("log");
+    await dialog.getByRole("combobox", { name: "vNVDIMM 1 label version" }).selectOption("v1.1");
+
+    // Enter in a field submits the form, as in any dialog.
+    await dialog.getByRole("textbox", { name: "vNVDIMM 1 namespace name" }).press("Enter");
+    await dialog.waitFor({ state: "hidden" });
+    await page.locator(".statusbar.ok").filter({ hasText: "Created domain web1" }).waitFor();
+    assert.equal(await focused(page), "Create domain…", "focus returns to the button that opened the dialog");
+  });
+
+  test("the list and the picture show the new domain, on the pages the API reports", async () => {
+    const card = page.locator('article.domain[data-domain="web1"]');
+    await card.waitFor();
+    assert.equal(await card.locator(".pill").textContent(), "running");
+    assert.equal(await card.locator("tr[data-vnvdimm]").count(), 2);
+    await card.locator("td", { hasText: "devdax" }).waitFor();
+    await card.locator("td", { hasText: "sector" }).waitFor();
+    assert.match(await card.innerText(), /dax0[\s\S]*devdax[\s\S]*log[\s\S]*sector/);
+
+    const web1 = (await apiDomains(daemon)).find((d) => d.name === "web1");
+    assert.ok(web1, "the API lists web1");
+    const segs = page.locator('.seg-extent[data-domain="web1"]');
+    assert.equal(await segs.count(), 2, "one coloured extent per vNVDIMM");
+    const shown = (await Promise.all((await segs.all()).map((s) => s.getAttribute("data-smfn")))).map(Number).sort((a, b) => a - b);
+    assert.deepEqual(shown, web1.vnvdimms.map((v) => v.smfn).sort((a, b) => a - b), "the picture draws the extents at the MFNs the API reports");
+    assert.equal(await page.locator('.dimm[data-dimm="1"] .seg-extent[data-domain="web1"]').count(), 1, "node=1 landed on DIMM 1, the node-1 DIMM");
+
+    const webColor = backgroundOf(await segs.first().getAttribute("style"));
+    const demoColor = backgroundOf(await page.locator('.seg-extent[data-domain="demo"]').first().getAttribute("style"));
+    assert.ok(webColor && demoColor && webColor !== demoColor, `web1 (${webColor}) and demo (${demoColor}) have colours of their own`);
+    assert.ok(await page.locator(".legend li", { hasText: "web1" }).count() === 1, "the legend names web1");
+
+    // Focus (not only hover) shows the exact ranges.
+    const v0 = web1.vnvdimms.find((v) => v.id === "vnvdimm0")!;
+    await page.locator(`.seg-extent[data-smfn="${v0.smfn}"]`).focus();
+    const tip = page.getByRole("tooltip");
+    await tip.waitFor();
+    const text = await tip.innerText();
+    assert.match(text, /web1 · vnvdimm0/);
+    assert.ok(text.includes(`0x${v0.smfn.toString(16)}–0x${(v0.smfn + v0.nrPages - 1).toString(16)}`), `the tooltip gives the MFN range: ${text}`);
+    assert.match(text, /File offset\s+0x[0-9a-f]+–0x[0-9a-f]+/);
+    await page.keyboard.press("ArrowRight");
+    assert.doesNotMatch(await page.getByRole("tooltip").innerText(), /web1 · vnvdimm0/, "arrow keys move to the next segment");
+  });
+
+  test("a bad config gets one line with a hint, the dialog stays open, Escape closes it", async () => {
+    await page.getByRole("button", { name: "Create domain…" }).focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: "Create a domain" });
+    await dialog.getByRole("checkbox", { name: "Edit the config text" }).check();
+    await dialog.getByRole("textbox", { name: "Config (xl style)" }).fill('name = "bad"\nmemory = 2G\n');
+    await dialog.getByRole("button", { name: "Create", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    const alert = dialog.getByRole("alert");
+    await alert.waitFor();
+    const line = await alert.innerText();
+    assert.match(line, /memory/);
+    assert.match(line, / — /, `the error carries a hint: ${line}`);
+    assert.ok(!line.includes("\n") && !/at .*\.js/.test(line), `one line, no stack: ${line}`);
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    assert.equal((await apiDomains(daemon)).some((d) => d.name === "bad"), false);
+  });
+
+  test("injects an MCE on one of the domain's pages, and the picture marks it", async () => {
+    const web1 = (await apiDomains(daemon)).find((d) => d.name === "web1")!;
+    const v1 = web1.vnvdimms.find((v) => v.id === "vnvdimm1")!;
+    await page.getByRole("button", { name: "Inject an MCE into a page of web1" }).focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: "Inject a machine check" });
+    await dialog.getByRole("combobox", { name: "vNVDIMM" }).selectOption("web1/vnvdimm1");
+    await dialog.getByRole("textbox", { name: "Page in the extent" }).fill("100");
+    await dialog.getByRole("textbox", { name: "Page in the extent" }).press("Enter");
+    await dialog.waitFor({ state: "hidden" });
+    const marker = page.locator(`.broken-marker[data-mfn="${v1.smfn + 100}"]`);
+    await marker.waitFor();
+    assert.equal(await page.locator('.dimm[data-dimm="1"] .broken-marker').count(), 1);
+  });
+
+  test("a change made with the CLI arrives over SSE, without a reload", async () => {
+    const r = await vnvdimm(["destroy", "web1", "--state", state]);
+    assert.equal(r.code, 0, r.out);
+    const card = page.locator('article.domain[data-domain="web1"]');
+    await card.locator(".pill", { hasText: "stopped" }).waitFor();
+    assert.equal(await page.locator('.seg-extent.seg-stopped[data-domain="web1"]').count(), 2, "held extents are drawn as stopped");
+    // And back, from the page: Start creates it again on the same pages.
+    const before = (await apiDomains(daemon)).find((d) => d.name === "web1")!.vnvdimms.map((v) => v.smfn);
+    await card.getByRole("button", { name: "Start web1 on the same pages" }).focus();
+    await page.keyboard.press("Enter");
+    await card.locator(".pill", { hasText: "running" }).waitFor();
+    assert.deepEqual((await apiDomains(daemon)).find((d) => d.name === "web1")!.vnvdimms.map((v) => v.smfn), before);
+  });
+
+  test("saves a screenshot", async () => {
+    // The picture with a tooltip open on web1's extent on DIMM 1 (where the broken page is).
+    const web1 = (await apiDomains(daemon)).find((d) => d.name === "web1")!;
+    const seg = page.locator(`.seg-extent[data-smfn="${web1.vnvdimms[1]!.smfn}"]`);
+    await page.getByRole("button", { name: "Dismiss" }).click();
+    await seg.hover();
+    await page.getByRole("tooltip").filter({ hasText: "web1 · vnvdimm1" }).waitFor();
+    const dir = join(ROOT, "test-artifacts");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "dashboard.png");
+    await page.screenshot({ path: file, fullPage: true });
+    assert.ok(existsSync(file));
+    if (process.env.UPDATE_SCREENSHOT === "1") copyFileSync(file, join(ROOT, "docs", "dashboard.png"));
+    assert.deepEqual(pageErrors, [], "no errors in the page");
+  });
+
+  test("Ctrl-C stops the daemon cleanly", async () => {
+    assert.equal(await daemon.stop(), 0, daemon.output());
+  });
+});
