@@ -1,0 +1,96 @@
+// A real `vnvdimm up` in a child process, on a free loopback port, for the
+// API, CLI and load tests.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** bin/vnvdimm of this checkout (tests run from dist/test/…). */
+export const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "vnvdimm");
+
+/** Two 512 MiB NVDIMMs: big enough for many domains, small enough to stay quick. */
+export const SMALL_SPEC = { name: "t", sockets: [{ node: 0, ram: "1G" }, { node: 1, ram: "1G" }], nvdimms: [{ node: 0, size: "512M" }, { node: 1, size: "512M" }] };
+
+export interface Daemon {
+  state: string;
+  url: string;
+  token: string;
+  child: ChildProcess;
+  stderr(): string;
+  /** SIGTERM, then the exit status and what it printed. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `vnvdimm-${prefix}-`));
+}
+
+/** A state directory with a small host, reserved (by the CLI, in this process's child). */
+export function smallSpecFile(dir: string): string {
+  const p = join(dir, "machine.json");
+  writeFileSync(p, JSON.stringify(SMALL_SPEC));
+  return p;
+}
+
+export function startDaemon(state: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
+  const child = spawn(process.execPath, [BIN, "up", "--state", state, "--port", "0", "--json", ...extra], {
+    env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "", stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (t: string) => { stdout += t; });
+  child.stderr!.setEncoding("utf8").on("data", (t: string) => { stderr += t; });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`vnvdimm up did not start in 60 s: ${stderr}`)); }, 60_000);
+    const poll = setInterval(() => {
+      // `up --json` prints one JSON object once it serves.
+      const end = stdout.indexOf("\n}\n");
+      if (end < 0) return;
+      const info = JSON.parse(stdout.slice(0, end + 2)) as { url: string };
+      clearInterval(poll);
+      clearTimeout(timer);
+      const token = readFileSync(join(state, "api-token"), "utf8").trim();
+      resolve({
+        state, url: info.url, token, child, stderr: () => stderr,
+        stop: async (signal = "SIGTERM") => {
+          if (child.exitCode === null) child.kill(signal);
+          const code = await exited;
+          return { code, stdout, stderr };
+        },
+      });
+    }, 20);
+    void exited.then((code) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      reject(new Error(`vnvdimm up exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+/** Runs the CLI in a child process (it finds the daemon, if any, through the state directory). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "";
+    child.stdout.setEncoding("utf8").on("data", (t: string) => { out += t; });
+    child.stderr.setEncoding("utf8").on("data", (t: string) => { err += t; });
+    child.once("exit", (code) => resolve({ code, out, err }));
+  });
+}
+
+export interface ApiResult { status: number; body: unknown; text: string; ms: number }
+
+/** One HTTP call; the token is sent when given. */
+export async function api(d: Pick<Daemon, "url">, method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}): Promise<ApiResult> {
+  const t0 = performance.now();
+  const res = await fetch(new URL(path.replace(/^\//, ""), d.url), {
+    method,
+    headers: { ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers },
+    ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let parsed: unknown;
+  try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+  return { status: res.status, body: parsed, text, ms: performance.now() - t0 };
+}
