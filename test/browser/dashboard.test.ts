@@ -75,6 +75,22 @@ describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
     await page.locator(".live.live").waitFor();
   });
 
+  test("each bar is covered by its segments in MFN order, none too thin to see", async () => {
+    for (const dimm of await page.locator(".dimm").all()) {
+      const bar = (await dimm.locator(".bar").boundingBox())!;
+      const boxes = await Promise.all((await dimm.locator(".seg").all()).map(async (s) => ({ box: (await s.boundingBox())!, smfn: await s.getAttribute("data-smfn") })));
+      let x = bar.x;
+      for (const { box } of boxes) {
+        assert.ok(Math.abs(box.x - x) <= 1, `segments follow each other without gaps (${box.x} vs ${x})`);
+        assert.ok(box.width >= bar.width * 0.01, `a segment is at least 1% of the bar (${box.width} of ${bar.width})`);
+        x = box.x + box.width;
+      }
+      assert.ok(Math.abs(x - (bar.x + bar.width)) <= 1, "the segments fill the bar");
+      const mfns = boxes.flatMap((b) => (b.smfn === null ? [] : [Number(b.smfn)]));
+      assert.deepEqual(mfns, [...mfns].sort((a, b) => a - b), "in MFN order");
+    }
+  });
+
   test("creates a domain through the form, with the keyboard", async () => {
     const opener = page.getByRole("button", { name: "Create domain…" });
     await opener.focus();
@@ -189,6 +205,35 @@ describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
     await page.keyboard.press("Enter");
     await card.locator(".pill", { hasText: "running" }).waitFor();
     assert.deepEqual((await apiDomains(daemon)).find((d) => d.name === "web1")!.vnvdimms.map((v) => v.smfn), before);
+  });
+
+  test("an action in a tab without the token asks for it, refuses a wrong one, and works with the right one", async () => {
+    const tab = await browser.context.newPage();
+    try {
+      await tab.goto(daemon.url);
+      const card = tab.locator('article.domain[data-domain="demo"]');
+      await card.getByRole("button", { name: "Destroy (stop) demo" }).click();
+      const ask = tab.getByRole("dialog", { name: "API token needed" });
+      await ask.waitFor();
+      await ask.getByRole("textbox", { name: "Token" }).fill("not-the-token");
+      await tab.keyboard.press("Enter");
+      await ask.waitFor({ state: "hidden" });
+      await ask.waitFor(); // refused: asked again
+      await ask.getByRole("textbox", { name: "Token" }).fill(daemon.token);
+      await tab.keyboard.press("Enter");
+      await card.locator(".pill", { hasText: "stopped" }).waitFor();
+      await card.getByRole("button", { name: "Start demo on the same pages" }).click();
+      await card.locator(".pill", { hasText: "running" }).waitFor();
+      // Cancelling the question leaves the action undone, with one line saying why.
+      await tab.evaluate("sessionStorage.clear()");
+      await card.getByRole("button", { name: "Destroy (stop) demo" }).click();
+      await ask.waitFor();
+      await tab.keyboard.press("Escape");
+      await tab.locator(".statusbar.error").getByRole("alert").waitFor();
+      assert.equal((await apiDomains(daemon)).find((d) => d.name === "demo")!.status, "running");
+    } finally {
+      await tab.close();
+    }
   });
 
   test("saves a screenshot", async () => {
