@@ -1,6 +1,7 @@
 // A real `vnvdimm up` in a child process, on a free loopback port, for the
 // API, CLI and load tests.
 import { spawn, type ChildProcess } from "node:child_process";
+import { request } from "node:http";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -9,8 +10,8 @@ import { fileURLToPath } from "node:url";
 /** bin/vnvdimm of this checkout (tests run from dist/test/…). */
 export const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "vnvdimm");
 
-/** Two 512 MiB NVDIMMs: big enough for many domains, small enough to stay quick. */
-export const SMALL_SPEC = { name: "t", sockets: [{ node: 0, ram: "1G" }, { node: 1, ram: "1G" }], nvdimms: [{ node: 0, size: "512M" }, { node: 1, size: "512M" }] };
+/** Two 2 GiB NVDIMMs (sparse files): room for the demo domain and many small ones. */
+export const SMALL_SPEC = { name: "t", sockets: [{ node: 0, ram: "1G" }, { node: 1, ram: "1G" }], nvdimms: [{ node: 0, size: "2G" }, { node: 1, size: "2G" }] };
 
 export interface Daemon {
   state: string;
@@ -93,4 +94,20 @@ export async function api(d: Pick<Daemon, "url">, method: string, path: string, 
   let parsed: unknown;
   try { parsed = JSON.parse(text); } catch { parsed = undefined; }
   return { status: res.status, body: parsed, text, ms: performance.now() - t0 };
+}
+
+/** A GET with a chosen Host header (fetch will not send one). */
+export function getWithHost(d: Pick<Daemon, "url">, path: string, host: string): Promise<{ status: number; body: unknown; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path.replace(/^\//, ""), d.url), { headers: { Host: host } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (t: string) => { text += t; }).on("end", () => {
+        let body: unknown;
+        try { body = JSON.parse(text); } catch { body = undefined; }
+        resolve({ status: res.statusCode ?? 0, body, text });
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
