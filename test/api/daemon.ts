@@ -34,9 +34,12 @@ export function smallSpecFile(dir: string): string {
   return p;
 }
 
-export function startDaemon(state: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
-  const child = spawn(process.execPath, [BIN, "up", "--state", state, "--port", "0", "--json", ...extra], {
-    env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
+/** `vnvdimm up --state STATE`; with `cwd` and no state, the default ./.vnvdimm there. */
+export function startDaemon(state: string, extra: string[] = [], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Daemon> {
+  const env = { ...process.env, ...o.env };
+  if (o.cwd) delete env["VNVDIMM_STATE"];
+  const child = spawn(process.execPath, [BIN, "up", ...(o.cwd ? [] : ["--state", state]), "--port", "0", "--json", ...extra], {
+    env, stdio: ["ignore", "pipe", "pipe"], ...(o.cwd ? { cwd: o.cwd } : {}),
   });
   let stdout = "", stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (t: string) => { stdout += t; });
@@ -70,9 +73,9 @@ export function startDaemon(state: string, extra: string[] = [], env: NodeJS.Pro
 }
 
 /** Runs the CLI in a child process (it finds the daemon, if any, through the state directory). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
     let out = "", err = "";
     child.stdout.setEncoding("utf8").on("data", (t: string) => { out += t; });
     child.stderr.setEncoding("utf8").on("data", (t: string) => { err += t; });

@@ -1,6 +1,7 @@
 // `vnvdimm up`: the main job. Sets up what is missing, then serves the API
 // and the dashboard until Ctrl-C.
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
+import { removeDaemonInfo } from "../../api/index.js";
 import { up } from "../../server/index.js";
 import { examples, print, progress, stateful, stateOf, type Ctx } from "./shared.js";
 
@@ -11,12 +12,20 @@ function portArg(v: string): number {
 
 interface UpCliOptions { state?: string; json: boolean; port: number; bind: string; init?: boolean; demo?: boolean }
 
-/** Resolves when the process is told to stop. */
-function stopSignal(): Promise<NodeJS.Signals> {
+/**
+ * Resolves at the first SIGINT or SIGTERM. A second one while stopping
+ * means "now": `force` runs (it removes daemon.json) and the process exits;
+ * the ledger is crash-safe, so this is no worse than a kill -9.
+ */
+function stopSignal(force: () => void): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let first: NodeJS.Signals | undefined;
     const on = (s: NodeJS.Signals) => {
-      process.off("SIGINT", on);
-      process.off("SIGTERM", on);
+      if (first) {
+        force();
+        process.exit(130);
+      }
+      first = s;
       resolve(s);
     };
     process.on("SIGINT", on);
@@ -43,7 +52,7 @@ export function registerUp(program: Cli, ctx: Ctx): void {
       const h = await up({
         state, bind: o.bind, port: o.port, init: o.init ?? playground, demo: o.demo ?? playground, onProgress: progress(ctx, "creating NVDIMMs"),
       }, say, warn);
-      const stopped = stopSignal();
+      const stopped = stopSignal(() => removeDaemonInfo(state, process.pid));
       print(ctx, o.json, { url: h.url, openUrl: h.openUrl, state, pid: process.pid }, () => [
         `Serving the API and dashboard for ${state}`,
         `  dashboard: ${h.openUrl}`,
