@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { routes, type AnyRoute } from "../../src/api/index.js";
-import { api, getWithHost, runCli, smallSpecFile, startDaemon, tempDir, type Daemon } from "./daemon.js";
+import { api, getWithHost, listen, runCli, smallSpecFile, startDaemon, tempDir, type Daemon } from "./daemon.js";
 
 let d: Daemon;
 let dir: string;
@@ -39,46 +39,6 @@ function assertError(r: { status: number; body: unknown; text: string }, status:
   assert.ok(!(b["message"] as string).includes("\n"), "one line");
   assert.ok(!r.text.includes("    at "), "no stack trace");
   if (message) assert.match(b["message"] as string, message);
-}
-
-interface SseEvent { event: string; data: Json }
-
-/** Collects server-sent events until stopped. */
-async function listen(): Promise<{ events: SseEvent[]; waitFor(pred: (e: SseEvent) => boolean, ms?: number): Promise<SseEvent>; close(): void }> {
-  const ac = new AbortController();
-  const res = await fetch(new URL("api/events", d.url), { signal: ac.signal });
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
-  const events: SseEvent[] = [];
-  const waiters: (() => void)[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buf = "";
-    try {
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        let at: number;
-        while ((at = buf.indexOf("\n\n")) >= 0) {
-          const block = buf.slice(0, at);
-          buf = buf.slice(at + 2);
-          const ev = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (ev && data) events.push({ event: ev, data: JSON.parse(data) as Json });
-          waiters.splice(0).forEach((w) => w());
-        }
-      }
-    } catch { /* aborted */ }
-  })();
-  const waitFor = async (pred: (e: SseEvent) => boolean, ms = 10_000) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const hit = events.find(pred);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no such event; got ${JSON.stringify(events)}`);
-      await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 200); });
-    }
-  };
-  return { events, waitFor, close: () => ac.abort() };
 }
 
 const VM = `name = "vm1"\nmemory = 1024\nvnvdimms = [ 'size=64M, node=0, namespace=fsdax:data' ]\n`;
@@ -241,7 +201,7 @@ test("each mutation works end to end, with its refusals (409) and data kept acro
 });
 
 test("server-sent events: hello, progress with the caller's operation id, and change after every mutation, from the API and from the CLI", async () => {
-  const sse = await listen();
+  const sse = await listen(d);
   try {
     await sse.waitFor((e) => e.event === "hello");
     const cfg = `name = "ev"\nmemory = 512\nvnvdimms = [ 'size=16M' ]\n`;

@@ -114,3 +114,43 @@ export function getWithHost(d: Pick<Daemon, "url">, path: string, host: string):
     req.end();
   });
 }
+
+export interface SseEvent { event: string; data: Record<string, unknown> }
+
+/** Collects server-sent events until stopped. */
+export async function listen(d: Pick<Daemon, "url">): Promise<{ events: SseEvent[]; waitFor(pred: (e: SseEvent) => boolean, ms?: number): Promise<SseEvent>; close(): void }> {
+  const ac = new AbortController();
+  const res = await fetch(new URL("api/events", d.url), { signal: ac.signal });
+  if (res.status !== 200 || !/^text\/event-stream/.test(res.headers.get("content-type") ?? "")) throw new Error(`GET /api/events: ${res.status}`);
+  const events: SseEvent[] = [];
+  const waiters: (() => void)[] = [];
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buf = "";
+    try {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        buf += decoder.decode(chunk, { stream: true });
+        let at: number;
+        while ((at = buf.indexOf("\n\n")) >= 0) {
+          const block = buf.slice(0, at);
+          buf = buf.slice(at + 2);
+          const ev = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (ev && data) events.push({ event: ev, data: JSON.parse(data) as Record<string, unknown> });
+          waiters.splice(0).forEach((w) => w());
+        }
+      }
+    } catch { /* aborted */ }
+  })();
+  const waitFor = async (pred: (e: SseEvent) => boolean, ms = 10_000) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const hit = events.find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`no such event; got ${JSON.stringify(events)}`);
+      await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 200); });
+    }
+  };
+  return { events, waitFor, close: () => ac.abort() };
+}
+
