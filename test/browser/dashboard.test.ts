@@ -7,12 +7,13 @@
 // docs/dashboard.png for the README).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Page } from "playwright-core";
 import { chromiumMissing, launchChromium, type Browser } from "./chromium.js";
-import { ROOT, startDaemon, vnvdimm, type Daemon } from "./daemon.js";
+import { BIN, runCli, startDaemon, tempDir, type Daemon } from "../api/daemon.js";
+
+const ROOT = dirname(dirname(BIN));
 
 const missing = chromiumMissing();
 // On CI the browser test must run: a missing Chromium fails there instead of skipping.
@@ -39,6 +40,8 @@ function backgroundOf(style: string | null): string {
 describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
   let state: string;
   let daemon: Daemon;
+  /** The dashboard URL as `vnvdimm up` prints it: the token in the fragment. */
+  let openUrl: string;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
@@ -46,20 +49,21 @@ describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
   before(async () => {
     if (missing) throw new Error(missing);
     assert.ok(existsSync(join(ROOT, "dist", "web", "index.html")), "dist/web/index.html is missing: `npm run build` builds the dashboard");
-    state = mkdtempSync(join(tmpdir(), "vnvdimm-web-"));
-    daemon = await startDaemon(["--state", state, "--init", "--demo"]);
+    state = tempDir("web");
+    daemon = await startDaemon(state, ["--init", "--demo"]);
+    openUrl = `${daemon.url}#token=${daemon.token}`;
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.setDefaultTimeout(20_000);
     page.on("pageerror", (e) => pageErrors.push(e.message));
     // The browser logs every 4xx answer; the bad-config test provokes one on purpose.
     page.on("console", (m) => { if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) pageErrors.push(m.text()); });
-    await page.goto(daemon.openUrl);
+    await page.goto(openUrl);
   });
 
   after(async () => {
     await browser?.close();
-    await daemon?.stop();
+    await daemon?.stop("SIGINT");
     if (state) rmSync(state, { recursive: true, force: true });
   });
 
@@ -194,8 +198,8 @@ describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
   });
 
   test("a change made with the CLI arrives over SSE, without a reload", async () => {
-    const r = await vnvdimm(["destroy", "web1", "--state", state]);
-    assert.equal(r.code, 0, r.out);
+    const r = await runCli(["destroy", "web1", "--state", state]);
+    assert.equal(r.code, 0, r.err);
     const card = page.locator('article.domain[data-domain="web1"]');
     await card.locator(".pill", { hasText: "stopped" }).waitFor();
     assert.equal(await page.locator('.seg-extent.seg-stopped[data-domain="web1"]').count(), 2, "held extents are drawn as stopped");
@@ -209,6 +213,7 @@ describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
 
   test("an action in a tab without the token asks for it, refuses a wrong one, and works with the right one", async () => {
     const tab = await browser.context.newPage();
+    tab.setDefaultTimeout(20_000);
     try {
       await tab.goto(daemon.url);
       const card = tab.locator('article.domain[data-domain="demo"]');
@@ -217,8 +222,7 @@ describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
       await ask.waitFor();
       await ask.getByRole("textbox", { name: "Token" }).fill("not-the-token");
       await tab.keyboard.press("Enter");
-      await ask.waitFor({ state: "hidden" });
-      await ask.waitFor(); // refused: asked again
+      await ask.getByRole("alert").filter({ hasText: "refused that token" }).waitFor();
       await ask.getByRole("textbox", { name: "Token" }).fill(daemon.token);
       await tab.keyboard.press("Enter");
       await card.locator(".pill", { hasText: "stopped" }).waitFor();
@@ -253,6 +257,7 @@ describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
   });
 
   test("Ctrl-C stops the daemon cleanly", async () => {
-    assert.equal(await daemon.stop(), 0, daemon.output());
+    const r = await daemon.stop("SIGINT");
+    assert.equal(r.code, 0, r.stderr);
   });
 });

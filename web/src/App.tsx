@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { del, enc, getToken, postJson, setToken } from "./api/client";
 import { useServerEvents } from "./api/events";
-import { useActions } from "./api/use-actions";
+import { useActions, type AskToken } from "./api/use-actions";
 import { useDashboardData } from "./api/use-dashboard-data";
 import type { Domain, Vnvdimm } from "./api/types";
 import { DomainsPanel } from "./components/DomainsPanel";
@@ -40,10 +40,10 @@ export function App() {
   const { data, loadError, refresh } = useDashboardData();
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
-  const [tokenAsk, setTokenAsk] = useState<{ reason: string; resolve: (given: boolean) => void } | null>(null);
+  const [tokenAsk, setTokenAsk] = useState<{ reason: string; refused: boolean; resolve: (given: boolean) => void } | null>(null);
   const [hasToken, setHasToken] = useState(() => getToken() !== null);
 
-  const askToken = useCallback((reason: string) => new Promise<boolean>((resolve) => setTokenAsk({ reason, resolve })), []);
+  const askToken: AskToken = useCallback((reason, refused) => new Promise<boolean>((resolve) => setTokenAsk({ reason, refused, resolve })), []);
   const actions = useActions(askToken);
 
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -115,7 +115,7 @@ export function App() {
   return (
     <>
       <a className="skip-link" href="#domains-heading">Skip to domains</a>
-      <Header data={data} connection={connection} hasToken={hasToken} onToken={() => void askToken("Set the token for this tab")} />
+      <Header data={data} connection={connection} hasToken={hasToken} onToken={() => void askToken("Set the token for this tab", false)} />
       <StatusBar activity={actions.activity} outcome={actions.outcome} onDismiss={actions.dismiss} />
       {data && loadError && <div className="stale"><ErrorLine error={loadError} /></div>}
       <main>{body}</main>
@@ -132,7 +132,7 @@ export function App() {
         <ConfirmDialog title={`Detach ${dialog.vnvdimm.id} from ${dialog.domain.name}?`} confirm="Detach" activity={actions.activity} onClose={closeDialog} onConfirm={() => void confirmDetach(dialog.domain, dialog.vnvdimm)}
           body={<p>The guest is told the NVDIMM is gone, and its extent ({bytes(dialog.vnvdimm.sizeBytes)} at MFN {hexRange(dialog.vnvdimm.smfn, dialog.vnvdimm.nrPages)}) is released.</p>} />
       )}
-      {tokenAsk && <TokenDialog reason={tokenAsk.reason} onDone={answerToken} />}
+      {tokenAsk && <TokenDialog reason={tokenAsk.reason} refused={tokenAsk.refused} onDone={answerToken} />}
     </>
   );
 }

@@ -31,13 +31,17 @@ function asApiError(e: unknown): ApiError {
   return e instanceof ApiError ? e : new ApiError(0, "bug", e instanceof Error ? e.message : String(e));
 }
 
-export function useActions(askToken: (reason: string) => Promise<boolean>) {
+/** Asks for the token; `refused` when the one just given was turned down. Resolves false when the user gives up. */
+export type AskToken = (reason: string, refused: boolean) => Promise<boolean>;
+
+export function useActions(askToken: AskToken) {
   const [activity, setActivity] = useState<Activity | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const current = useRef<string | null>(null);
 
   const run = useCallback(async <T,>(label: string, fn: (operationId: string) => Promise<T>, opts: ActionOptions): Promise<ActionResult<T>> => {
     setOutcome(null);
+    let asked = false;
     for (;;) {
       const id = newOperationId();
       current.current = id;
@@ -51,7 +55,9 @@ export function useActions(askToken: (reason: string) => Promise<boolean>) {
         if (err.needsToken) {
           current.current = null;
           setActivity(null);
-          if (await askToken(err.message)) continue;
+          const again = await askToken(err.message, asked);
+          asked = true;
+          if (again) continue;
         }
         if (!opts.quietErrors) setOutcome({ kind: "error", text: err.message, ...(err.hint ? { hint: err.hint } : {}) });
         return { ok: false, error: err };
