@@ -194,7 +194,12 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
     res.end(`Not found: ${url.pathname}${missing}\n`);
   }
 
-  const server: Server = createServer((req, res) => { void handle(req, res); });
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      opts.log(`vnvdimm up: internal error on ${req.method} ${req.url}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      res.destroy();
+    });
+  });
   // A slow or idle client cannot hold a socket forever; SSE streams are exempt (they write a heartbeat).
   server.requestTimeout = 120_000;
   server.headersTimeout = 30_000;

@@ -48,6 +48,7 @@ export function serveStatic(dir: string, req: IncomingMessage, res: ServerRespon
     "Referrer-Policy": "no-referrer",
   });
   if (req.method === "HEAD") { res.end(); return true; }
-  createReadStream(p).pipe(res);
+  // A file removed under us (a rebuild) ends the response instead of the process.
+  createReadStream(p).on("error", () => res.destroy()).pipe(res);
   return true;
 }

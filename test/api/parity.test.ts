@@ -6,24 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../../src/cli/main.js";
+import { cli, normalise } from "../cli/captured.js";
 import { listen, runCli, smallSpecFile, startDaemon, tempDir } from "./daemon.js";
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const code = await run(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  return { code, out, err };
-}
-
-/** Replaces what differs between two hosts by construction: their directory and their random UUIDs. */
-function normalise(text: string, state: string): string {
-  const ids = new Map<string, string>();
-  return text.split(state).join("<STATE>")
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (u) => {
-      if (!ids.has(u)) ids.set(u, `<uuid-${ids.size + 1}>`);
-      return ids.get(u)!;
-    });
-}
 
 test("every stateful verb: the same output, errors and exit status directly and through the daemon", { timeout: 180_000 }, async () => {
   const dir = tempDir("parity");

@@ -13,28 +13,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { buildCli, run } from "../../src/cli/main.js";
+import { buildCli } from "../../src/cli/main.js";
+import { cli, normalise } from "./captured.js";
 
 /** The source tree's test/cli/golden (this file runs from dist/test/cli). */
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "cli", "golden");
 const UPDATE = process.env["VNVDIMM_UPDATE_GOLDEN"] === "1";
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const code = await run(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  return { code, out, err };
-}
-
-function normalise(text: string, dir: string): string {
-  const ids = new Map<string, string>();
-  return text.split(dir).join("<DIR>")
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (u) => {
-      // Same length as a UUID, so table columns stay aligned.
-      if (!ids.has(u)) ids.set(u, `00000000-0000-0000-0000-${String(ids.size + 1).padStart(12, "0")}`);
-      return ids.get(u)!;
-    })
-    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "<time>");
-}
 
 const SPEC = { name: "golden", sockets: [{ node: 0, ram: "2G" }, { node: 1, ram: "2G" }], nvdimms: [{ node: 0, size: "1G" }, { node: 1, size: "1G" }] };
 const VM1 = `name = "vm1"\nmemory = 1024\nvnvdimms = [ 'size=64M, node=0, namespace=fsdax:data, labels=v1.2',\n             'size=32M, node=1, namespace=sector:logs, labels=v1.1' ]\n`;
