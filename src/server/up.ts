@@ -56,9 +56,6 @@ export async function up(o: UpOptions, say: (line: string) => void, warn: (line:
   const webDir = o.webDir ?? DEFAULT_WEB_DIR;
   const haveWeb = existsSync(join(webDir, "index.html"));
   if (!haveWeb) warn(`the dashboard is not built (no ${join(webDir, "index.html")}); the API works, and \`npm run build\` builds it`);
-  if (!isLoopback(o.bind)) {
-    warn(`LISTENING ON ${o.bind}, NOT LOOPBACK: anyone who can reach port ${o.port} can read this host's state, and the token travels in clear text over HTTP`);
-  }
   let server: RunningServer;
   try {
     server = await startServer({ state: o.state, bind: o.bind, port: o.port, token, version: PACKAGE_VERSION, log: warn, ...(haveWeb ? { webDir } : {}) });
@@ -69,6 +66,9 @@ export async function up(o: UpOptions, say: (line: string) => void, warn: (line:
     if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new UserError("usage", `Cannot listen on ${o.bind}: no such local address`, "pass --bind 127.0.0.1", 2);
     if (code === "EACCES") throw new UserError("usage", `Not allowed to listen on port ${o.port}`, "pick a port above 1023", 2);
     throw e;
+  }
+  if (!isLoopback(o.bind)) {
+    warn(`LISTENING ON ${o.bind}, NOT LOOPBACK: anyone who can reach port ${server.port} can read this host's state, and the token travels in clear text over HTTP`);
   }
   writeDaemonInfo(o.state, { pid: process.pid, url: server.url, bind: o.bind, port: server.port, startedAt: new Date().toISOString() });
   let stopped: Promise<void> | undefined;
