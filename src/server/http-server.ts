@@ -149,7 +149,11 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
     const onProgress = (label: string, done: number, total: number) => events.broadcast("progress", { op: op ?? null, route: route.id, label, done, total });
     const parsed = parseRouteInput(route, input);
     const out = await queue.run(async () => {
-      if (mutating) onProgress(route.summary, 0, 1);
+      if (mutating) {
+        onProgress(route.summary, 0, 1);
+        // Commands run synchronously: let the event go out before this one starts, so watchers see it as under way.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       try {
         return await route.run(parsed, { state: opts.state, onProgress });
       } finally {
