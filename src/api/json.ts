@@ -5,18 +5,18 @@
 
 export function toJson(value: unknown, indent = 2): string {
   const marks: string[] = [];
+  // A fresh nonce per call, so that a string someone else chose (a guest's namespace name) cannot pass for a mark.
+  const nonce = Math.random().toString(36).slice(2, 10);
   const text = JSON.stringify(value, (_k, v: unknown) => {
     if (typeof v === "bigint") {
       marks.push(v.toString());
-      return `\u0000BIG${marks.length - 1}\u0000`;
+      return `\u0000BIG${nonce}:${marks.length - 1}\u0000`;
     }
     if (v instanceof Uint8Array) return Array.from(v);
     return v;
   }, indent);
-  return text.replace(/"\\u0000BIG(\d+)\\u0000"/g, (_m, i: string) => marks[Number(i)]!);
+  return text.replace(new RegExp(`"\\\\u0000BIG${nonce}:(\\d+)\\\\u0000"`, "g"), (_m, i: string) => marks[Number(i)]!);
 }
-
-const MARK = "\u0000BIG";
 
 /**
  * JSON.parse, except that an integer too large for a double comes back as a
@@ -25,6 +25,8 @@ const MARK = "\u0000BIG";
 export function parseJsonExact(text: string): unknown {
   // 2^53 has 16 digits: with no run that long, JSON.parse is already exact.
   if (!/\d{16}/.test(text)) return JSON.parse(text) as unknown;
+  const nonce = Math.random().toString(36).slice(2, 10);
+  const mark = `\u0000BIG${nonce}:`;
   let out = "";
   let i = 0;
   let big = false;
@@ -40,7 +42,8 @@ export function parseJsonExact(text: string): unknown {
       const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
       const tok = m ? m[0] : c;
       if (m && !m[1] && !m[2] && !Number.isSafeInteger(Number(tok))) {
-        out += `"${MARK}${tok}"`;
+        // The mark's NUL must be escaped: a raw control character is not allowed inside a JSON string.
+        out += `"\\u0000BIG${nonce}:${tok}"`;
         big = true;
       } else out += tok;
       i += tok.length;
@@ -50,5 +53,5 @@ export function parseJsonExact(text: string): unknown {
     }
   }
   if (!big) return JSON.parse(text) as unknown;
-  return JSON.parse(out, (_k, v: unknown) => (typeof v === "string" && v.startsWith(MARK) ? BigInt(v.slice(MARK.length)) : v)) as unknown;
+  return JSON.parse(out, (_k, v: unknown) => (typeof v === "string" && v.startsWith(mark) ? BigInt(v.slice(mark.length)) : v)) as unknown;
 }
