@@ -37,6 +37,8 @@ export interface Route<S extends z.ZodType = z.ZodType, O = unknown, Id extends 
   /** The CLI command line that does the same, for docs and help. */
   cli: string;
   input: S;
+  /** A GET that needs the token too: it reads what a guest stored. Mutations always need it. */
+  secret?: boolean;
   /** Bytes a request body may have; default DEFAULT_BODY_LIMIT. */
   maxBodyBytes?: number;
   run(input: z.output<S>, ctx: RunContext): O | Promise<O>;
@@ -201,6 +203,7 @@ export const routes = [
   route({
     id: "guestRead", method: "GET", path: "/api/domains/{name}/namespaces/{namespace}/data", cli: "vnvdimm guest read",
     summary: guestReadCommand.summary,
+    secret: true,
     input: z.object({
       name: domainName, namespace: z.string().min(1).max(128).describe("namespace uuid or name"),
       offset: u64("a byte offset"),
@@ -234,6 +237,9 @@ export const routes = [
 
 export type RouteId = (typeof routes)[number]["id"];
 export type AnyRoute = Route<z.ZodType, unknown>;
+
+/** Whether a call needs `Authorization: Bearer <token>`. */
+export const needsToken = (r: Pick<AnyRoute, "method" | "secret">): boolean => r.method !== "GET" || r.secret === true;
 export type RouteById<K extends RouteId> = Extract<(typeof routes)[number], { id: K }>;
 export type RouteInput<K extends RouteId> = z.input<RouteById<K>["input"]>;
 export type RouteOutput<K extends RouteId> = Awaited<ReturnType<RouteById<K>["run"]>>;

@@ -4,7 +4,7 @@
 // paths validate with the route's schema and report the same errors.
 import { realpathSync } from "node:fs";
 import {
-  UserError, parseJsonExact, pidAlive, readDaemonInfo, readToken, routeById, runRoute, toJson, userErrorFromJson,
+  UserError, needsToken, parseJsonExact, pidAlive, readDaemonInfo, readToken, routeById, runRoute, toJson, userErrorFromJson,
   type AnyRoute, type RouteId, type RouteInput, type RouteOutput,
 } from "../api/index.js";
 
@@ -45,12 +45,16 @@ function fill(path: string, input: Record<string, unknown>): { path: string; res
 async function viaDaemon(d: Daemon, r: AnyRoute, input: Record<string, unknown>): Promise<unknown> {
   const { path, rest } = fill(r.path, input);
   const url = new URL(path.replace(/^\//, ""), d.url);
-  const init: RequestInit = { method: r.method, headers: {} as Record<string, string> };
+  const headers: Record<string, string> = {};
+  if (needsToken(r)) {
+    if (!d.token) throw new UserError("io", `Cannot read the daemon's token file in the state directory`, "run as the user who ran `vnvdimm up`", 2, "token.unreadable");
+    headers["Authorization"] = `Bearer ${d.token}`;
+  }
+  const init: RequestInit = { method: r.method, headers };
   if (r.method === "GET") {
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) url.searchParams.set(k, String(v));
   } else {
-    if (!d.token) throw new UserError("io", `Cannot read the daemon's token file in the state directory`, "run as the user who ran `vnvdimm up`", 2, "token.unreadable");
-    init.headers = { "Content-Type": "application/json", Authorization: `Bearer ${d.token}` };
+    headers["Content-Type"] = "application/json";
     init.body = toJson(rest, 0);
   }
   let res: Response;

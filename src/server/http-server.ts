@@ -5,7 +5,7 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
-  DEFAULT_BODY_LIMIT, HTTP_STATUS, UserError, parseJsonExact, parseRouteInput, routes, toJson, type AnyRoute, type ChangeEvent,
+  DEFAULT_BODY_LIMIT, HTTP_STATUS, UserError, needsToken, parseJsonExact, parseRouteInput, routes, toJson, type AnyRoute, type ChangeEvent,
 } from "../api/index.js";
 import { EventHub } from "./sse.js";
 import { openApiDocument } from "./openapi.js";
@@ -113,6 +113,9 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
       throw new UserError("not-found", `No API endpoint ${url.pathname}`, "see GET /api/openapi.json", 2);
     }
     const route = found;
+    if (needsToken(route) && !tokenMatches(req.headers.authorization, opts.token)) {
+      throw new UserError("unauthorized", "This call needs the API token", "send `Authorization: Bearer <token>`; the token is in <state>/api-token and in the URL `vnvdimm up` printed", 2);
+    }
     let input: Record<string, unknown>;
     if (method === "GET") {
       input = {};
@@ -121,9 +124,6 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
         input[k] = v;
       }
     } else {
-      if (!tokenMatches(req.headers.authorization, opts.token)) {
-        throw new UserError("unauthorized", "This call needs the API token", "send `Authorization: Bearer <token>`; the token is in <state>/api-token and in the URL `vnvdimm up` printed", 2);
-      }
       const type = req.headers["content-type"] ?? "";
       const text = await readBody(req, route.maxBodyBytes ?? DEFAULT_BODY_LIMIT);
       if (text.length && !/^application\/json\b/i.test(type)) {

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 description, derived from the route table: the same zod
 // schemas that validate each request describe it here.
 import { z } from "zod";
-import { HTTP_STATUS, routes, type AnyRoute } from "../api/index.js";
+import { HTTP_STATUS, needsToken, routes, type AnyRoute } from "../api/index.js";
 
 const pathParams = (path: string): string[] => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
 
@@ -30,11 +30,12 @@ function operation(r: AnyRoute): object {
     name, in: where, required: where === "path" || !shape[name]!.safeParse(undefined).success, schema: jsonSchema(shape[name]!),
   });
   const mutating = r.method !== "GET";
-  const errorCodes = ["400", ...(mutating ? ["401"] : []), "404", "409", "422"];
+  const secured = needsToken(r);
+  const errorCodes = ["400", ...(secured ? ["401"] : []), "404", "409", "422"];
   return {
     operationId: r.id,
     summary: r.summary,
-    description: `CLI: \`${r.cli}\`.${mutating ? " Needs `Authorization: Bearer <token>`." : ""}`,
+    description: `CLI: \`${r.cli}\`.${secured ? " Needs `Authorization: Bearer <token>`." : ""}`,
     parameters: [...inPath.map((n) => param(n, "path")), ...(mutating ? [] : rest.map((n) => param(n, "query"))),
       ...(mutating ? [{ name: "X-Operation-Id", in: "header", required: false, schema: { type: "string", pattern: "^[A-Za-z0-9._-]{1,64}$" }, description: "echoed in this request's `progress` events" }] : [])],
     ...(mutating ? {
@@ -43,7 +44,7 @@ function operation(r: AnyRoute): object {
         content: { "application/json": { schema: jsonSchema(z.object(Object.fromEntries(rest.map((k) => [k, shape[k]!]))).strict()) } },
       },
     } : {}),
-    ...(mutating ? { security: [{ bearer: [] }] } : {}),
+    ...(secured ? { security: [{ bearer: [] }] } : {}),
     responses: {
       ...Object.fromEntries((r.statuses ?? [200]).map((s) => [String(s), { description: `done (${s === 201 ? "created" : "ok"}); the body is what \`${r.cli} --json\` prints`, content: { "application/json": { schema: {} } } }])),
       ...Object.fromEntries(errorCodes.map((c) => [c, { $ref: "#/components/responses/Error" }])),

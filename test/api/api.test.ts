@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { routes, type AnyRoute } from "../../src/api/index.js";
+import { needsToken, routes, type AnyRoute } from "../../src/api/index.js";
 import { api, getWithHost, listen, runCli, smallSpecFile, startDaemon, tempDir, type Daemon } from "./daemon.js";
 
 let d: Daemon;
@@ -98,13 +98,14 @@ test("the OpenAPI document describes every route, from the same schemas", async 
   assert.deepEqual(create.requestBody.content["application/json"].schema.required, ["config"]);
 });
 
-test("every mutating endpoint refuses a missing or wrong token with 401, and changes nothing", async () => {
+test("every mutating endpoint, and reading a guest's data, refuses a missing or wrong token with 401, and changes nothing", async () => {
   const before = (await api(d, "GET", "/api/domains")).text;
-  const mutating = (routes as readonly AnyRoute[]).filter((r) => r.method !== "GET");
+  const mutating = (routes as readonly AnyRoute[]).filter((r) => needsToken(r));
+  assert.ok(mutating.some((r) => r.id === "guestRead"), "reading a guest's data needs the token too");
   assert.ok(mutating.length >= 10);
   for (const r of mutating) {
-    const path = r.path.replace("{name}", "demo").replace("{id}", "vnvdimm0").replace("{namespace}", "data");
-    const payload = r.id === "createDomain" ? { config: VM } : r.id === "attachVnvdimm" ? { spec: "size=16M" } : {};
+    const path = r.path.replace("{name}", "demo").replace("{id}", "vnvdimm0").replace("{namespace}", "data") + (r.method === "GET" ? "?offset=0&length=16" : "");
+    const payload = r.method === "GET" ? undefined : r.id === "createDomain" ? { config: VM } : r.id === "attachVnvdimm" ? { spec: "size=16M" } : {};
     assertError(await api(d, r.method, path, payload), 401, "unauthorized");
     assertError(await api(d, r.method, path, payload, "not-the-token"), 401, "unauthorized");
     assertError(await api(d, r.method, path, payload, undefined, { Authorization: `Basic ${d.token}` }), 401, "unauthorized");
@@ -127,8 +128,8 @@ test("bad input: a 4xx with one line that says what is wrong", async () => {
   assertError(await api(d, "POST", "/api/pmem/reserve", { dimm: 0, namespace: "x" }, t), 400, "usage", /exactly one of namespace or dimm/);
   assertError(await api(d, "POST", "/api/domains/demo/vnvdimms", { spec: "size=lots" }, t), 422, "invalid-config", /size/);
   assertError(await api(d, "POST", "/api/domains/demo/vnvdimms", { name: "other", spec: "size=16M" }, t), 400, "usage", /name is given in both/);
-  assertError(await api(d, "GET", "/api/domains/demo/namespaces/data/data?offset=0&length=999999999"), 400, "usage", /length/);
-  assertError(await api(d, "GET", "/api/domains/demo/namespaces/data/data?offset=0&offset=1&length=1"), 400, "usage", /twice/);
+  assertError(await api(d, "GET", "/api/domains/demo/namespaces/data/data?offset=0&length=999999999", undefined, t), 400, "usage", /length/);
+  assertError(await api(d, "GET", "/api/domains/demo/namespaces/data/data?offset=0&offset=1&length=1", undefined, t), 400, "usage", /twice/);
   assertError(await api(d, "GET", "/api/domains?x=1"), 400, "usage", /unknown field x/);
   assertError(await api(d, "POST", "/api/domains/nosuch/destroy", undefined, t), 404, "not-found", /No domain named nosuch/);
   assertError(await api(d, "GET", "/api/nope"), 404, "not-found");
@@ -182,7 +183,7 @@ test("each mutation works end to end, with its refusals (409) and data kept acro
   const restarted = await api(d, "POST", "/api/domains", { config: VM }, t);
   assert.equal(restarted.status, 200, restarted.text);
   assert.equal(body(restarted)["recreated"], true);
-  const read = await api(d, "GET", `/api/domains/vm1/namespaces/data/data?offset=4096&length=${hello.length}`);
+  const read = await api(d, "GET", `/api/domains/vm1/namespaces/data/data?offset=4096&length=${hello.length}`, undefined, t);
   assert.equal(read.status, 200, read.text);
   assert.equal(Buffer.from(body(read)["base64"] as string, "base64").toString(), hello.toString());
 

@@ -41,7 +41,7 @@ test("first run in ./.vnvdimm: host, reservations and a running demo domain; a s
     const doms = (await api(second, "GET", "/api/domains")).body as { domains: Json[] };
     assert.deepEqual(doms.domains.map((x) => [x["name"], x["status"]]), [["demo", "running"]]);
     assert.deepEqual(doms.domains[0]!["vnvdimms"], extents, "the same host pages");
-    const r = await api(second, "GET", `/api/domains/demo/namespaces/scratch/data?offset=512&length=${note.length}`);
+    const r = await api(second, "GET", `/api/domains/demo/namespaces/scratch/data?offset=512&length=${note.length}`, undefined, second.token);
     assert.equal(Buffer.from((r.body as { base64: string }).base64, "base64").toString(), note.toString());
     assert.equal(readdirSync(join(state, "host")).filter((f) => f.endsWith(".img")).length, 2);
   } finally {
