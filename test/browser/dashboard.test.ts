@@ -211,6 +211,42 @@ describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
     assert.deepEqual((await apiDomains(daemon)).find((d) => d.name === "web1")!.vnvdimms.map((v) => v.smfn), before);
   });
 
+  test("a long action shows the daemon's progress for it; detach asks first", async () => {
+    const card = page.locator('article.domain[data-domain="web1"]');
+    // Hold the daemon's answer back so the progress can be seen; its events still arrive live.
+    const held = "**/api/domains/web1/vnvdimms";
+    await page.route(held, async (route) => {
+      const response = await route.fetch();
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.fulfill({ response });
+    });
+    await card.getByRole("button", { name: "Attach a vNVDIMM to web1" }).focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: "Attach a vNVDIMM to web1" });
+    await dialog.getByRole("textbox", { name: "New vNVDIMM size" }).fill("64M");
+    await dialog.getByRole("combobox", { name: "New vNVDIMM namespace mode" }).selectOption("raw");
+    await dialog.getByRole("textbox", { name: "New vNVDIMM namespace name" }).fill("extra");
+    await page.keyboard.press("Enter");
+    const activity = page.locator(".statusbar .activity");
+    await activity.waitFor();
+    assert.match(await activity.innerText(), /Attaching a vNVDIMM to web1/);
+    // Filled in only by a `progress` event carrying this request's X-Operation-Id.
+    await activity.locator(".activity-step").waitFor();
+    await dialog.waitFor({ state: "hidden" });
+    await page.unroute(held);
+    await card.getByRole("rowheader", { name: "extra" }).waitFor();
+
+    const added = (await apiDomains(daemon)).find((d) => d.name === "web1")!.vnvdimms.find((v) => !["vnvdimm0", "vnvdimm1"].includes(v.id))!;
+    await card.getByRole("button", { name: `Detach ${added.id} from web1` }).focus();
+    await page.keyboard.press("Enter");
+    const confirm = page.getByRole("dialog", { name: `Detach ${added.id} from web1?` });
+    await confirm.waitFor();
+    await page.keyboard.press("Enter");
+    await confirm.waitFor({ state: "hidden" });
+    await card.locator(`tr[data-vnvdimm="${added.id}"]`).waitFor({ state: "detached" });
+    assert.equal((await apiDomains(daemon)).find((d) => d.name === "web1")!.vnvdimms.length, 2);
+  });
+
   test("an action in a tab without the token asks for it, refuses a wrong one, and works with the right one", async () => {
     const tab = await browser.context.newPage();
     tab.setDefaultTimeout(20_000);

@@ -13,6 +13,8 @@ export interface ModalProps {
   submitDisabled?: boolean;
   danger?: boolean;
   wide?: boolean;
+  /** Start on the submit button (a confirmation: Enter confirms, Escape does not). */
+  focusSubmit?: boolean;
   /** The error that keeps the dialog open, and the busy line while the action runs. */
   footer?: ReactNode;
   children?: ReactNode;
@@ -23,6 +25,7 @@ export function Modal(p: ModalProps) {
   const titleId = useId();
   const descId = useId();
 
+  const { focusSubmit } = p;
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
@@ -31,11 +34,12 @@ export function Modal(p: ModalProps) {
     // showModal focuses the first focusable element, the close button; the
     // first field is where a keyboard user wants to start.
     d.querySelector<HTMLElement>("[data-autofocus], .modal-body :is(input, select, textarea):not([disabled])")?.focus();
+    if (focusSubmit) d.querySelector<HTMLElement>("button[type=submit]")?.focus();
     return () => {
       if (d.open) d.close();
       if (opener?.isConnected) opener.focus();
     };
-  }, []);
+  }, [focusSubmit]);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -39,7 +39,7 @@ export function AttachDialog(p: { domain: Domain; nodes: number[]; run: RunActio
           <input id={`${id}-spec`} name="spec" className="code" value={raw} spellCheck={false} autoComplete="off" onChange={(e) => setRaw(e.target.value)} />
         </label>
       )}
-      <p className="spec-preview"><span className="muted">spec:</span> <code>{spec}</code></p>
+      {raw === null && <p className="spec-preview"><span className="muted">spec:</span> <code>{spec}</code></p>}
       <div className="fields-row options">
         <label className="check">
           <input type="checkbox" checked={raw !== null} onChange={(e) => setRaw(e.target.checked ? specText(row) : null)} />

@@ -7,7 +7,7 @@ import { Modal } from "../components/Modal";
 
 export function ConfirmDialog(p: { title: string; body: ReactNode; confirm: string; activity: Activity | null; onConfirm: () => void; onClose: () => void }) {
   return (
-    <Modal title={p.title} onClose={p.onClose} onSubmit={p.onConfirm} submitLabel={p.confirm} danger submitDisabled={p.activity !== null}
+    <Modal title={p.title} onClose={p.onClose} onSubmit={p.onConfirm} submitLabel={p.confirm} danger focusSubmit submitDisabled={p.activity !== null}
       footer={p.activity && <ActivityLine activity={p.activity} />}>
       <div className="confirm-body">{p.body}</div>
     </Modal>

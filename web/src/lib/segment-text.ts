@@ -1,7 +1,7 @@
 // What the picture says about a segment, in words: the title and the exact
 // ranges shown on hover and focus, and the accessible name of the segment.
 import type { BrokenPage, MapDimm, MapSegment, SegmentKind } from "../api/types";
-import { bytesExact, hex, hexRange, pages } from "./format";
+import { bytesExact, hex, hexRange, PAGE_BYTES, pages } from "./format";
 
 export const KIND_NAMES: Record<SegmentKind, string> = {
   "label-area": "Label area",
@@ -62,7 +62,7 @@ export function segmentDetails(d: MapDimm, s: MapSegment): DetailLine[] {
 export function brokenDetails(b: BrokenPage, owner: MapSegment | undefined): DetailLine[] {
   const lines: DetailLine[] = [
     { label: "MFN", value: hex(b.mfn) },
-    { label: "File offset", value: hexRange(b.offset, 4096) },
+    { label: "File offset", value: hexRange(b.offset, PAGE_BYTES) },
   ];
   if (owner?.domain) lines.push({ label: "Owner", value: `${owner.domain}${owner.vnvdimm ? ` / ${owner.vnvdimm}` : ""}` });
   else if (owner) lines.push({ label: "In", value: kindName(owner.kind) });
