@@ -245,6 +245,7 @@ describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
     await confirm.waitFor({ state: "hidden" });
     await card.locator(`tr[data-vnvdimm="${added.id}"]`).waitFor({ state: "detached" });
     assert.equal((await apiDomains(daemon)).find((d) => d.name === "web1")!.vnvdimms.length, 2);
+    assert.equal(await focused(page), "Attach a vNVDIMM to web1", "focus stays in the domain, not lost with the removed row");
   });
 
   test("an action in a tab without the token asks for it, refuses a wrong one, and works with the right one", async () => {
@@ -290,6 +291,24 @@ describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
     assert.ok(existsSync(file));
     if (process.env.UPDATE_SCREENSHOT === "1") copyFileSync(file, join(ROOT, "docs", "dashboard.png"));
     assert.deepEqual(pageErrors, [], "no errors in the page");
+  });
+
+  test("destroy and delete from the page free the extents in the picture", async () => {
+    const card = page.locator('article.domain[data-domain="web1"]');
+    await card.getByRole("button", { name: "Destroy (stop) web1" }).focus();
+    await page.keyboard.press("Enter");
+    await card.locator(".pill", { hasText: "stopped" }).waitFor();
+    assert.equal(await focused(page), "Start web1 on the same pages", "the same button, now Start, keeps the focus");
+    await card.getByRole("button", { name: "Delete web1 and release its extents" }).focus();
+    await page.keyboard.press("Enter");
+    const confirm = page.getByRole("dialog", { name: "Delete web1?" });
+    await confirm.waitFor();
+    await page.keyboard.press("Enter");
+    await card.waitFor({ state: "detached" });
+    assert.equal(await page.locator('.seg-extent[data-domain="web1"]').count(), 0, "no extent of web1 is drawn");
+    assert.equal(await page.locator(".legend li", { hasText: "web1" }).count(), 0);
+    assert.equal(await focused(page), "Create domain…");
+    assert.equal((await apiDomains(daemon)).some((d) => d.name === "web1"), false);
   });
 
   test("Ctrl-C stops the daemon cleanly", async () => {

@@ -2,6 +2,7 @@
 // and the actions on them. Data comes from the daemon's API and is refetched
 // whenever the daemon announces a change (from here, the CLI or a script).
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { flushSync } from "react-dom";
 import { del, enc, getToken, postJson, setToken } from "./api/client";
 import { useServerEvents } from "./api/events";
 import { useActions, type AskToken } from "./api/use-actions";
@@ -30,6 +31,17 @@ type OpenDialog =
 
 /** Change events come in bursts (a create is several); one refetch per burst is enough. */
 const REFRESH_DEBOUNCE_MS = 120;
+
+/**
+ * Delete and detach remove the button that opened their dialog (on the next
+ * refetch), so once the dialog is closed (and has given focus back to that
+ * button) focus moves to a control that stays; without this a keyboard user
+ * would be dropped at the top of the page.
+ */
+function closeThenFocus(close: () => void, selector: string): void {
+  flushSync(close);
+  document.querySelector<HTMLElement>(selector)?.focus();
+}
 
 function freeName(domains: readonly Domain[]): string {
   const taken = new Set(domains.map((d) => d.name));
@@ -78,11 +90,11 @@ export function App() {
 
   const confirmDelete = async (d: Domain) => {
     const r = await run(`Deleting ${d.name}`, (op) => del(`api/domains/${enc(d.name)}`, op), { done: `Deleted ${d.name}; its extents are free` });
-    if (r.ok) closeDialog();
+    if (r.ok) closeThenFocus(closeDialog, '[data-action="create-domain"]');
   };
   const confirmDetach = async (d: Domain, v: Vnvdimm) => {
     const r = await run(`Detaching ${v.id} from ${d.name}`, (op) => del(`api/domains/${enc(d.name)}/vnvdimms/${enc(v.id)}`, op), { done: `Detached ${v.id} from ${d.name}` });
-    if (r.ok) closeDialog();
+    if (r.ok) closeThenFocus(closeDialog, `article.domain[data-domain="${CSS.escape(d.name)}"] [data-action="attach"]`);
   };
   const reclaim = () => void run("Reclaiming unfinished allocations", (op) => postJson("api/reclaim", {}, op), { done: "Reclaimed unfinished allocations" });
 
@@ -126,7 +138,7 @@ export function App() {
       {dialog?.kind === "mce" && data && <MceDialog domains={data.domains.domains} domain={dialog.domain} run={run} activity={actions.activity} onClose={closeDialog} />}
       {dialog?.kind === "delete" && (
         <ConfirmDialog title={`Delete ${dialog.domain.name}?`} confirm="Delete" activity={actions.activity} onClose={closeDialog} onConfirm={() => void confirmDelete(dialog.domain)}
-          body={<p>Its {dialog.domain.vnvdimms.length} extent(s) are released for other domains. The data stays on the media until another domain is provisioned there, but creating <strong>{dialog.domain.name}</strong> again will not find it.</p>} />
+          body={<p>Its {dialog.domain.vnvdimms.length} extent(s) are released for other domains. The data stays on the media until another domain is provisioned there; creating <strong>{dialog.domain.name}</strong> again allocates and provisions afresh.</p>} />
       )}
       {dialog?.kind === "detach" && (
         <ConfirmDialog title={`Detach ${dialog.vnvdimm.id} from ${dialog.domain.name}?`} confirm="Detach" activity={actions.activity} onClose={closeDialog} onConfirm={() => void confirmDetach(dialog.domain, dialog.vnvdimm)}

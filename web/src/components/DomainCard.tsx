@@ -3,7 +3,10 @@
 import type { CSSProperties, Ref } from "react";
 import type { Domain, Vnvdimm } from "../api/types";
 import type { NamespacesOf } from "../api/use-dashboard-data";
+import { ActionButton } from "./ActionButton";
 import { bytes, hex, hexRange } from "../lib/format";
+
+const BUSY = "Another action is running";
 
 export interface DomainActions {
   start: (d: Domain) => void;
@@ -42,7 +45,7 @@ function VnvdimmTable({ d, busy, actions }: { d: Domain; busy: boolean; actions:
             <td className="mono">{v.gpa === null ? "—" : hex(v.gpa)}</td>
             <td>{v.state}</td>
             <td className="row-actions">
-              <button type="button" className="button small" disabled={busy} onClick={() => actions.detach(d, v)} aria-label={`Detach ${v.id} from ${d.name}`}>Detach</button>
+              <ActionButton small unavailable={busy && BUSY} onClick={() => actions.detach(d, v)} label={`Detach ${v.id} from ${d.name}`}>Detach</ActionButton>
             </td>
           </tr>
         ))}
@@ -88,19 +91,14 @@ export function DomainCard({ domain: d, color, namespaces, selected, busy, actio
         <span className={`pill ${d.status}`}>{d.status}</span>
         <span className="domain-meta">{d.domid !== null && <>domid {d.domid} · </>}{d.backend} · {d.memoryMiB} MiB</span>
         <div className="domain-actions">
-          {running ? (
-            <>
-              <button type="button" className="button small" disabled={busy} onClick={() => actions.attach(d)} aria-label={`Attach a vNVDIMM to ${d.name}`}>Attach…</button>
-              <button type="button" className="button small" disabled={busy || d.vnvdimms.length === 0} onClick={() => actions.injectMce(d)} aria-label={`Inject an MCE into a page of ${d.name}`}>Inject MCE…</button>
-              <button type="button" className="button small" disabled={busy} onClick={() => actions.destroy(d)} aria-label={`Destroy (stop) ${d.name}`}>Destroy</button>
-            </>
-          ) : (
-            <>
-              <button type="button" className="button small primary" disabled={busy} onClick={() => actions.start(d)} aria-label={`Start ${d.name} on the same pages`}>Start</button>
-              <button type="button" className="button small" disabled={busy} onClick={() => actions.attach(d)} aria-label={`Attach a vNVDIMM to ${d.name}`}>Attach…</button>
-              <button type="button" className="button small danger" disabled={busy} onClick={() => actions.remove(d)} aria-label={`Delete ${d.name} and release its extents`}>Delete…</button>
-            </>
-          )}
+          {/* One button that turns Destroy into Start, so focus stays on it across the change. */}
+          <ActionButton small variant={running ? undefined : "primary"} unavailable={busy && BUSY} onClick={() => (running ? actions.destroy(d) : actions.start(d))}
+            label={running ? `Destroy (stop) ${d.name}` : `Start ${d.name} on the same pages`}>{running ? "Destroy" : "Start"}</ActionButton>
+          <ActionButton small action="attach" unavailable={busy && BUSY} onClick={() => actions.attach(d)} label={`Attach a vNVDIMM to ${d.name}`}>Attach…</ActionButton>
+          <ActionButton small unavailable={(busy && BUSY) || (!running && "Start the domain first: a stopped domain owns no pages in the hypervisor") || (d.vnvdimms.length === 0 && "The domain has no vNVDIMM")}
+            onClick={() => actions.injectMce(d)} label={`Inject an MCE into a page of ${d.name}`}>Inject MCE…</ActionButton>
+          <ActionButton small variant="danger" unavailable={(busy && BUSY) || (running && "Destroy it first: only a stopped domain's extents can be released")}
+            onClick={() => actions.remove(d)} label={`Delete ${d.name} and release its extents`}>Delete…</ActionButton>
         </div>
       </header>
       {d.error && <p className="warn" role="note">{d.error}</p>}

@@ -3,6 +3,7 @@
 import { useEffect, useRef } from "react";
 import type { DashboardData } from "../api/use-dashboard-data";
 import { hexRange } from "../lib/format";
+import { ActionButton } from "./ActionButton";
 import { DomainCard, type DomainActions } from "./DomainCard";
 
 export interface DomainsPanelProps {
@@ -31,7 +32,7 @@ export function DomainsPanel({ data, colors, selected, busy, actions, onCreate, 
       <div className="panel-head">
         <h2 id="domains-heading">Domains <span className="count">{domains.length}</span></h2>
         <div className="panel-actions">
-          <button type="button" className="button primary" onClick={onCreate} disabled={busy}>Create domain…</button>
+          <ActionButton variant="primary" action="create-domain" unavailable={busy && "Another action is running"} onClick={onCreate}>Create domain…</ActionButton>
         </div>
       </div>
       {orphans.length > 0 && (
@@ -40,7 +41,7 @@ export function DomainsPanel({ data, colors, selected, busy, actions, onCreate, 
             <strong>Unfinished allocations.</strong> A crash left {orphans.reduce((n, o) => n + o.extents.length, 0)} extent(s) allocating:{" "}
             {orphans.map((o) => `${o.domain} (${o.extents.map((e) => hexRange(e.smfn, e.nrPages)).join(", ")})`).join("; ")}.
           </p>
-          <button type="button" className="button small" onClick={onReclaim} disabled={busy}>Reclaim</button>
+          <ActionButton small unavailable={busy && "Another action is running"} onClick={onReclaim}>Reclaim</ActionButton>
         </div>
       )}
       {domains.length === 0 && <p className="empty">No domains yet. Create one to give a guest persistent memory.</p>}

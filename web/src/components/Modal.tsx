@@ -58,7 +58,7 @@ export function Modal(p: ModalProps) {
         {p.footer}
         <footer className="modal-actions">
           <button type="button" className="button" onClick={p.onClose}>Cancel</button>
-          <button type="submit" className={p.danger ? "button danger" : "button primary"} disabled={p.submitDisabled}>{p.submitLabel}</button>
+          <button type="submit" className={p.danger ? "button danger" : "button primary"} aria-disabled={p.submitDisabled ? true : undefined}>{p.submitLabel}</button>
         </footer>
       </form>
     </dialog>

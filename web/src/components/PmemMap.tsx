@@ -1,6 +1,7 @@
 // The picture of the host's persistent memory: one bar per DIMM and a legend.
 import type { DashboardData } from "../api/use-dashboard-data";
 import type { SegmentKind } from "../api/types";
+import { ActionButton } from "./ActionButton";
 import { DimmBar } from "./DimmBar";
 import { Legend } from "./Legend";
 
@@ -28,7 +29,7 @@ export function PmemMap({ data, colors, onSelectDomain, onInjectMce, busy }: Pme
       <div className="panel-head">
         <h2 id="pmem-heading">Persistent memory</h2>
         <div className="panel-actions">
-          <button type="button" className="button" onClick={onInjectMce} disabled={busy}>Inject MCE…</button>
+          <ActionButton unavailable={busy && "Another action is running"} onClick={onInjectMce}>Inject MCE…</ActionButton>
         </div>
       </div>
       <p className="panel-hint">Hover or focus a segment (Tab, then arrow keys) for its exact MFN and file offset ranges.</p>
