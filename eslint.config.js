@@ -1,7 +1,9 @@
 // typescript-eslint's recommended rules plus a layering rule: src/formats is pure
-// (DESIGN.md) so it may not import Node APIs.
+// (DESIGN.md) so it may not import Node APIs. The dashboard (web/) adds React's
+// rules of hooks.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import reactHooks from "eslint-plugin-react-hooks";
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "web/dist/**"] },
@@ -21,6 +23,11 @@ export default tseslint.config(
       ] }],
       "no-restricted-globals": ["error", { name: "Buffer", message: "src/formats uses Uint8Array/DataView only" }, { name: "process", message: "src/formats is pure" }],
     },
+  },
+  {
+    files: ["web/src/**/*.{ts,tsx}"],
+    ...reactHooks.configs.flat.recommended,
+    rules: { ...reactHooks.configs.flat.recommended.rules, "react-hooks/exhaustive-deps": "error" },
   },
   {
     files: ["scripts/**/*.mjs", "bin/**"],

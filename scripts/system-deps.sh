@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite uses (acpica-tools for iasl), through apt.
+# Installs the Debian packages the test suite uses (acpica-tools for iasl; chromium
+# for the dashboard's browser test, driven by playwright-core), through apt.
 # It is the project's own install path: nothing needs to be installed by hand.
-# Where apt cannot be used, it says so and the tests that need iasl report a skip.
+# Where apt cannot be used, it says so and the tests that need them report a skip.
 set -u
 need=()
 command -v iasl >/dev/null 2>&1 || need+=(acpica-tools)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=sudo; else

@@ -1,34 +1,49 @@
 // Domain and guest verbs: create, list, destroy, delete, attach, detach,
 // reclaim, and the guest's own view (namespaces, read, write).
-import { readFileSync } from "node:fs";
 import {
-  ConfigError, LifecycleError, LedgerError, ProvisionError, attachVnvdimm, createDomainFromFile, deleteDomain, destroyDomain, detachVnvdimm,
-  listDomains, openGuest, reclaimOrphans, DomainBootError,
+  ConfigError, LifecycleError, LedgerError, ProvisionError, attachVnvdimm, createDomain, deleteDomain, destroyDomain, detachVnvdimm,
+  listDomains, openGuest, reclaimOrphans, DomainBootError, type CreateResult,
 } from "../toolstack/index.js";
 import { GuestMemoryFault, NamespaceIoError } from "../devicemodel/index.js";
 import { FormatError } from "../formats/index.js";
 import type { Command } from "./command.js";
-import { UserError } from "./errors.js";
+import { UserError, type UserErrorCode } from "./errors.js";
 import { asUserError, type StateInput } from "./host-commands.js";
 
-function wrap<T>(fn: () => T): T {
+const LIFECYCLE_CODES: Record<LifecycleError["code"], UserErrorCode> = {
+  "domain.missing": "not-found", "vnvdimm.missing": "not-found",
+  "domain.exists": "conflict", "domain.running": "conflict", "domain.stopped": "conflict", "alloc.failed": "conflict",
+};
+
+/** Runs `fn`, turning every typed error of the layers below into a UserError. */
+export function wrap<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
     if (e instanceof UserError) throw e;
-    if (e instanceof ConfigError) throw new UserError("invalid-input", e.message, e.hint, 2);
-    if (e instanceof LifecycleError) throw new UserError(e.code === "domain.missing" ? "not-found" : "invalid-input", e.message, e.hint, e.exit);
-    if (e instanceof LedgerError || e instanceof ProvisionError) throw new UserError("invalid-input", e.message, e.hint, 1);
-    if (e instanceof DomainBootError) throw new UserError("invalid-input", e.message, undefined, 1);
+    if (e instanceof ConfigError) throw new UserError("invalid-config", e.message, e.hint, 2, e.code);
+    if (e instanceof LifecycleError) throw new UserError(LIFECYCLE_CODES[e.code], e.message, e.hint, e.exit, e.code);
+    if (e instanceof LedgerError || e instanceof ProvisionError) {
+      const conflict = e.code === "ledger.locked" || e.code === "provision.foreign-labels";
+      throw new UserError(conflict ? "conflict" : "invalid-input", e.message, e.hint, 1, e.code);
+    }
+    if (e instanceof DomainBootError) throw new UserError("conflict", e.message, undefined, 1, e.failure.reason);
     if (e instanceof NamespaceIoError || e instanceof GuestMemoryFault) throw new UserError("invalid-input", `Guest I/O failed: ${e.message}`, undefined, 1);
     if (e instanceof FormatError) throw new UserError("invalid-input", e.message, undefined, 1);
     return asUserError(e);
   }
 }
 
-export const createCommand: Command<StateInput & { file: string; force?: boolean }, ReturnType<typeof createDomainFromFile>> = {
+export interface CreateInput extends StateInput {
+  /** The xl-style config text. */
+  config: string;
+  /** Where the text came from, for messages ("vm1.cfg:3:5: …"); the file itself is never read here. */
+  configFile?: string;
+  force?: boolean;
+}
+export const createCommand: Command<CreateInput, CreateResult> = {
   name: "create", summary: "Create a domain from an xl-style config, or start a stopped one on the same pages",
-  run: (i) => wrap(() => createDomainFromFile(i.state, i.file, { force: i.force ?? false })),
+  run: (i) => wrap(() => createDomain(i.state, { configText: i.config, ...(i.configFile ? { configFile: i.configFile } : {}), force: i.force ?? false })),
 };
 
 export const listCommand: Command<StateInput, ReturnType<typeof listDomains>> = {
@@ -80,15 +95,13 @@ function guestNs(g: ReturnType<typeof openGuest>, ref: string) {
   return g.domain.guest.io(ns);
 }
 
-export const guestWriteCommand: Command<StateInput & { name: string; namespace: string; offset: bigint; file: string }, { written: number }> = {
-  name: "guest write", summary: "Write a file into a namespace through the guest's view of it",
+export const guestWriteCommand: Command<StateInput & { name: string; namespace: string; offset: bigint; bytes: Uint8Array }, { written: number }> = {
+  name: "guest write", summary: "Write bytes into a namespace through the guest's view of it",
   run: (i) => wrap(() => {
-    let bytes: Uint8Array;
-    try { bytes = new Uint8Array(readFileSync(i.file)); } catch { throw new UserError("not-found", `Cannot read ${i.file}`, "check the path"); }
     const g = openGuest(i.state, i.name);
     try {
-      guestNs(g, i.namespace).write(i.offset, bytes);
-      return { written: bytes.length };
+      guestNs(g, i.namespace).write(i.offset, i.bytes);
+      return { written: i.bytes.length };
     } finally { g.close(); }
   }),
 };

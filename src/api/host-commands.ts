@@ -13,9 +13,15 @@ export interface StateInput { state: string; pmemMgmt?: PmemMgmtPlacement }
 
 /** Turns the lower layers' typed errors into one-line user errors. */
 export function asUserError(e: unknown): never {
-  if (e instanceof HostError) throw new UserError(e.code === "host.missing" ? "not-found" : "invalid-input", e.message, e.hint, e.code === "host.corrupt" ? 1 : 2);
-  if (e instanceof SpecError) throw new UserError("invalid-input", e.message, "fix the spec file; see `vnvdimm host init --help`", 2);
-  if (e instanceof ReserveError) throw new UserError(e.code === "reserve.not-found" ? "not-found" : "invalid-input", e.message, e.hint, e.code === "reserve.in-use" ? 1 : 2);
+  if (e instanceof HostError) {
+    const code = e.code === "host.missing" ? "not-found" : e.code === "host.exists" ? "conflict" : "invalid-input";
+    throw new UserError(code, e.message, e.hint, e.code === "host.corrupt" ? 1 : 2, e.code);
+  }
+  if (e instanceof SpecError) throw new UserError("invalid-config", e.message, "fix the spec file; see `vnvdimm host init --help`", 2, "spec.invalid");
+  if (e instanceof ReserveError) {
+    const code = e.code === "reserve.not-found" ? "not-found" : e.code === "reserve.corrupt-labels" ? "invalid-input" : "conflict";
+    throw new UserError(code, e.message, e.hint, e.code === "reserve.in-use" ? 1 : 2, e.code);
+  }
   throw e;
 }
 
@@ -87,7 +93,7 @@ export const pmemSetupCommand: Command<StateInput & { type: "mgmt" | "data"; smf
   summary: "The low-level pmem_setup hypercall (lasts until the next boot, as in Xen)",
   run: (input) => withHost(input, (b) => {
     const r = b.hv.pmemSetup(CONTROL_DOMID, { type: input.type, smfn: input.smfn, emfn: input.emfn, ...(input.mgmtSmfn !== undefined ? { mgmtSmfn: input.mgmtSmfn, mgmtEmfn: input.mgmtEmfn! } : {}) });
-    if (!r.ok) throw new UserError("invalid-input", `pmem setup refused: ${r.errno} (${r.reason}): ${r.message}`, "see `vnvdimm pmem list --raw` for the ranges it can use", 1);
+    if (!r.ok) throw new UserError("conflict", `pmem setup refused: ${r.errno} (${r.reason}): ${r.message}`, "see `vnvdimm pmem list --raw` for the ranges it can use", 1, r.reason);
     return { region: row(r.value), regions: regions(b, ["raw", "mgmt", "data"]) };
   }),
 };
@@ -112,7 +118,7 @@ export const pmemReserveCommand: Command<PmemReserveInput, ReserveResult & { set
     // Reboot and let the control domain set the new reservation up, as it will at every boot.
     const setup = withHost(input, (b) => {
       const rep = b.reservations.find((r) => r.record.uuid === result.record.uuid);
-      if (rep?.error) throw new UserError("invalid-input", `reservation written, but the hypervisor refused it: ${rep.error.message}`, undefined, 1);
+      if (rep?.error) throw new UserError("conflict", `reservation written, but the hypervisor refused it: ${rep.error.message}`, undefined, 1, rep.error.reason);
       return [rep?.mgmt, rep?.data].filter((x): x is PmemRegionInfo => x !== undefined).map(row);
     });
     return { ...result, setup };
@@ -124,7 +130,7 @@ export const hostMceCommand: Command<StateInput & { mfn: number }, { mfn: number
   summary: "Inject a machine check: the page becomes broken and its owner is told",
   run: (input) => withHost(input, (b) => {
     const r = b.hv.mceInject(CONTROL_DOMID, input.mfn);
-    if (!r.ok) throw new UserError("invalid-input", `mce refused: ${r.errno} (${r.reason}): ${r.message}`, "the MFN must lie in a pmem region; see `vnvdimm pmem list`", 1);
+    if (!r.ok) throw new UserError("invalid-input", `mce refused: ${r.errno} (${r.reason}): ${r.message}`, "the MFN must lie in a pmem region; see `vnvdimm pmem list`", 1, r.reason);
     addBadBlock(input.state, input.mfn);
     return { mfn: input.mfn, owner: r.value.owner ?? null, region: r.value.region, alreadyBroken: r.value.alreadyBroken };
   }),

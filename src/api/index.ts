@@ -5,3 +5,7 @@ export * from "./inspect-labels.js";
 export * from "./inspect-acpi.js";
 export * from "./host-commands.js";
 export * from "./domain-commands.js";
+export * from "./pmem-map.js";
+export * from "./routes.js";
+export * from "./json.js";
+export * from "./daemon-info.js";

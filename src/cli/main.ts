@@ -6,10 +6,11 @@ import { UserError, inspectAcpiCommand, inspectLabelsCommand } from "../api/inde
 import { toJson } from "./json.js";
 import { renderAcpi } from "./render-acpi.js";
 import { renderLabels } from "./render-labels.js";
-import { intArg, sizeArg, type Io } from "./commands/shared.js";
+import { examples, intArg, sizeArg, type Io } from "./commands/shared.js";
 import { registerHost } from "./commands/host.js";
 import { registerPmem } from "./commands/pmem.js";
 import { registerDomains } from "./commands/domains.js";
+import { registerUp } from "./commands/up.js";
 
 export type { Io };
 
@@ -18,11 +19,17 @@ const defaultIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process
 export function buildCli(io: Io, setExit: (code: number) => void): Cli {
   const program = new Cli("vnvdimm")
     .description("Persistent memory for virtual machines: the Xen virtual-NVDIMM design as real software")
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    // Usage errors look like every other error: one line, then a hint.
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(text.replace(/^error: /, "vnvdimm: ")) })
     .exitOverride()
-    .showHelpAfterError("(run with --help for usage)");
+    .showHelpAfterError("  hint: add --help for usage and examples");
 
-  const inspect = program.command("inspect").description("Look inside an NVDIMM backing file or an ACPI table").exitOverride();
+  program.addHelpText("after", examples("vnvdimm up                      # the main job: API and dashboard on 127.0.0.1:7070",
+    "vnvdimm host init && vnvdimm pmem reserve --dimm 0", "vnvdimm create vm1.cfg && vnvdimm list", "vnvdimm inspect labels dimm.img --json") +
+    "\n\nEvery command takes --json. Exit status: 0 done, 1 refused or failed validation, 2 usage or I/O error, 70 internal error (a bug).");
+
+  const inspect = program.command("inspect").description("Look inside an NVDIMM backing file or an ACPI table").exitOverride()
+    .addHelpText("after", examples("vnvdimm inspect labels guest-dimm0.img", "vnvdimm inspect acpi /sys/firmware/acpi/tables/NFIT"));
 
   inspect.command("labels").argument("<file>", "NVDIMM backing file (label area = its last --label-size bytes) or, with --label-area, the label area alone")
     .description(inspectLabelsCommand.summary)
@@ -55,6 +62,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
   registerHost(program, { io, setExit });
   registerPmem(program, { io, setExit });
   registerDomains(program, { io, setExit });
+  registerUp(program, { io, setExit });
   return program;
 }
 
@@ -72,6 +80,8 @@ export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
     }
     if (e instanceof UserError) {
       io.err(`vnvdimm: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}\n`);
+      // Scripts reading --json get the error as JSON too: the same body the HTTP API sends.
+      if (argv.includes("--json")) io.out(toJson(e) + "\n");
       return e.exit;
     }
     io.err(`vnvdimm: internal error: ${e instanceof Error ? e.message : String(e)}\n  hint: this is a bug; please report it with the command you ran\n`);

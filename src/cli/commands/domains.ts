@@ -1,12 +1,10 @@
 // `vnvdimm create|list|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …`.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { InvalidArgumentError, type Command as Cli } from "commander";
-import {
-  attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
-  listCommand, reclaimCommand,
-} from "../../api/index.js";
+import { MAX_GUEST_IO_BYTES, UserError, routeById } from "../../api/index.js";
 import { hexn, human, table } from "../table.js";
-import { print, stateful, stateOf, type Ctx } from "./shared.js";
+import { call } from "../transport.js";
+import { examples, print, stateful, stateOf, type Ctx } from "./shared.js";
 
 function offsetArg(v: string): bigint {
   if (!/^(0x[0-9a-f]+|\d+)$/i.test(v)) throw new InvalidArgumentError("expected a byte offset (decimal or 0x hex)");
@@ -14,78 +12,110 @@ function offsetArg(v: string): bigint {
 }
 
 function lengthArg(v: string): number {
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(v) || Number(v) > 64 * 1024 * 1024) throw new InvalidArgumentError("expected a length up to 64M (decimal or 0x hex)");
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(v) || Number(v) > MAX_GUEST_IO_BYTES) throw new InvalidArgumentError("expected a length up to 64M (decimal or 0x hex)");
   return Number(v);
 }
 
+function readUserFile(path: string, what: string, hint: string): Buffer {
+  try { return readFileSync(path); } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new UserError("not-found", `Cannot read ${what} ${path}: ${why}`, hint, 2, "file.unreadable");
+  }
+}
+
+const summary = (id: Parameters<typeof routeById>[0]) => routeById(id).summary;
+
 export function registerDomains(program: Cli, ctx: Ctx): void {
   stateful(program.command("create").argument("<config>", "xl-style domain config"))
-    .description(createCommand.summary)
+    .description(summary("createDomain"))
     .option("--force", "provision over label areas that hold labels vnvdimm did not write for this domain (their data is lost)", false)
-    .addHelpText("after", `\nExample config:\n  name = "vm1"\n  memory = 2048\n  vnvdimms = [ 'size=1G, node=0, namespace=fsdax:data, labels=v1.2' ]\n\nExample:\n  vnvdimm create vm1.cfg`)
+    .addHelpText("after", `\nExample config:\n  name = "vm1"\n  memory = 2048\n  vnvdimms = [ 'size=1G, node=0, namespace=fsdax:data, labels=v1.2' ]\n` +
+      examples("vnvdimm create vm1.cfg", "vnvdimm create vm1.cfg --json   # again after `destroy`: starts it on the same pages"))
     .action(async (file: string, o: { state?: string; json: boolean; force: boolean }) => {
-      const r = await createCommand.run({ state: stateOf(o), file, force: o.force });
+      const config = readUserFile(file, "domain config", "pass the path of an xl-style config").toString("utf8");
+      const r = await call("createDomain", { config, configFile: file, force: o.force }, { state: stateOf(o) });
       print(ctx, o.json, r, () => `${r.recreated ? "Started" : "Created"} domain ${r.name} (domid ${r.domid})${r.recreated ? " on the same pages" : ""}\n` +
         table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])));
     });
 
-  stateful(program.command("list")).description(listCommand.summary).action(async (o: { state?: string; json: boolean }) => {
-    const r = await listCommand.run({ state: stateOf(o) });
-    print(ctx, o.json, r, () => {
-      const out = [table(["name", "domid", "status", "backend", "memory", "vnvdimms"], r.domains.map((d) => [d.name, d.domid ?? "-", d.status, d.backend, `${d.memoryMiB} MiB`, d.vnvdimms.map((v) => `${v.id}:${human(v.sizeBytes)}@${hexn(v.smfn)}`).join(" ")]))];
-      for (const d of r.domains.filter((x) => x.error)) out.push(`  ${d.name}: ${d.error}`);
-      if (r.orphans.length) out.push("", `Unfinished allocations (a crash mid-operation): ${r.orphans.map((o) => `${o.domain} (${o.extents.length})`).join(", ")}; run \`vnvdimm reclaim\``);
-      return out.join("\n");
+  stateful(program.command("list")).description(summary("listDomains"))
+    .addHelpText("after", examples("vnvdimm list", "vnvdimm list --json | jq '.domains[].name'"))
+    .action(async (o: { state?: string; json: boolean }) => {
+      const r = await call("listDomains", {}, { state: stateOf(o) });
+      print(ctx, o.json, r, () => {
+        if (!r.domains.length && !r.orphans.length) return "  (no domains; create one with `vnvdimm create CONFIG`)";
+        const out = [table(["name", "domid", "status", "backend", "memory", "vnvdimms"], r.domains.map((d) => [d.name, d.domid ?? "-", d.status, d.backend, `${d.memoryMiB} MiB`, d.vnvdimms.map((v) => `${v.id}:${human(v.sizeBytes)}@${hexn(v.smfn)}`).join(" ")]))];
+        for (const d of r.domains.filter((x) => x.error)) out.push(`  ${d.name}: ${d.error}`);
+        if (r.orphans.length) out.push("", `Unfinished allocations (a crash mid-operation): ${r.orphans.map((o) => `${o.domain} (${o.extents.length})`).join(", ")}; run \`vnvdimm reclaim\``);
+        return out.join("\n");
+      });
     });
-  });
 
-  stateful(program.command("destroy").argument("<name>")).description(destroyCommand.summary).action(async (name: string, o: { state?: string; json: boolean }) => {
-    const r = await destroyCommand.run({ state: stateOf(o), name });
-    print(ctx, o.json, r, () => `Stopped domain ${r.name}; its ${r.releasedPages} pages stay held for it (\`vnvdimm delete ${r.name}\` releases them)`);
-  });
+  stateful(program.command("destroy").argument("<name>")).description(summary("destroyDomain"))
+    .addHelpText("after", examples("vnvdimm destroy vm1"))
+    .action(async (name: string, o: { state?: string; json: boolean }) => {
+      const r = await call("destroyDomain", { name }, { state: stateOf(o) });
+      print(ctx, o.json, r, () => `Stopped domain ${r.name}; its ${r.releasedPages} pages stay held for it (\`vnvdimm delete ${r.name}\` releases them)`);
+    });
 
-  stateful(program.command("delete").argument("<name>")).description(deleteCommand.summary).action(async (name: string, o: { state?: string; json: boolean }) => {
-    const r = await deleteCommand.run({ state: stateOf(o), name });
-    ctx.io.err(`warning: the ${r.releasedExtents.length} extent(s) of ${r.name} are free again; their data will be reused by the next domain placed there\n`);
-    print(ctx, o.json, r, () => `Deleted domain ${r.name}`);
-  });
+  stateful(program.command("delete").argument("<name>")).description(summary("deleteDomain"))
+    .addHelpText("after", examples("vnvdimm destroy vm1 && vnvdimm delete vm1"))
+    .action(async (name: string, o: { state?: string; json: boolean }) => {
+      const r = await call("deleteDomain", { name }, { state: stateOf(o) });
+      ctx.io.err(`warning: the ${r.releasedExtents.length} extent(s) of ${r.name} are free again; their data will be reused by the next domain placed there\n`);
+      print(ctx, o.json, r, () => `Deleted domain ${r.name}`);
+    });
 
   stateful(program.command("attach").argument("<name>").argument("<spec>", "a vnvdimm spec, e.g. 'size=1G, namespace=raw'"))
-    .description(attachCommand.summary).option("--force", "provision over foreign labels", false)
+    .description(summary("attachVnvdimm")).option("--force", "provision over foreign labels", false)
+    .addHelpText("after", examples("vnvdimm attach vm1 'size=256M, node=1, namespace=sector:logs'", "vnvdimm attach vm1 'type=mfn, backend=0x480000, nr_pages=65568'"))
     .action(async (name: string, spec: string, o: { state?: string; json: boolean; force: boolean }) => {
-      const r = await attachCommand.run({ state: stateOf(o), name, spec, force: o.force });
+      const r = await call("attachVnvdimm", { name, spec, force: o.force }, { state: stateOf(o) });
       print(ctx, o.json, r, () => `Attached ${r.extent.id} (slot ${r.extent.slot}, ${r.extent.nrPages} pages at ${hexn(r.extent.smfn)}) to ${r.name}`);
     });
 
-  stateful(program.command("detach").argument("<name>").argument("<id>", "vNVDIMM id or slot")).description(detachCommand.summary)
+  stateful(program.command("detach").argument("<name>").argument("<id>", "vNVDIMM id or slot")).description(summary("detachVnvdimm"))
+    .addHelpText("after", examples("vnvdimm detach vm1 vnvdimm1", "vnvdimm detach vm1 1"))
     .action(async (name: string, id: string, o: { state?: string; json: boolean }) => {
-      const r = await detachCommand.run({ state: stateOf(o), name, id });
+      const r = await call("detachVnvdimm", { name, id }, { state: stateOf(o) });
       ctx.io.err(`warning: the extent of ${r.extent.id} is free again; its data will be reused\n`);
       print(ctx, o.json, r, () => `Detached ${r.extent.id} from ${r.name}`);
     });
 
-  stateful(program.command("reclaim")).description(reclaimCommand.summary).action(async (o: { state?: string; json: boolean }) => {
-    const r = await reclaimCommand.run({ state: stateOf(o) });
-    print(ctx, o.json, r, () => r.reclaimed.length ? r.reclaimed.map((x) => `Reclaimed ${x.extents.length} unfinished extent(s) of ${x.domain}`).join("\n") : "Nothing to reclaim");
-  });
+  stateful(program.command("reclaim")).description(summary("reclaim"))
+    .addHelpText("after", examples("vnvdimm reclaim"))
+    .action(async (o: { state?: string; json: boolean }) => {
+      const r = await call("reclaim", {}, { state: stateOf(o) });
+      print(ctx, o.json, r, () => r.reclaimed.length ? r.reclaimed.map((x) => `Reclaimed ${x.extents.length} unfinished extent(s) of ${x.domain}`).join("\n") : "Nothing to reclaim");
+    });
 
-  const guest = program.command("guest").description("What a domain's guest sees, through its own drivers");
-  stateful(guest.command("namespaces").argument("<name>")).description(guestNamespacesCommand.summary).action(async (name: string, o: { state?: string; json: boolean }) => {
-    const r = await guestNamespacesCommand.run({ state: stateOf(o), name });
-    print(ctx, o.json, r.namespaces, () => table(["uuid", "name", "size", "mode", "dimm"], r.namespaces.map((n) => [n.uuid ?? "(label-less)", n.name || "-", human(n.size), n.mode + (n.readOnly ? " (ro)" : ""), n.dimm])));
-  });
+  const guest = program.command("guest").description("What a domain's guest sees, through its own drivers")
+    .addHelpText("after", examples("vnvdimm guest namespaces vm1", "vnvdimm guest write vm1 data 0 hello.txt", "vnvdimm guest read vm1 data 0 21"));
+  stateful(guest.command("namespaces").argument("<name>")).description(summary("guestNamespaces"))
+    .addHelpText("after", examples("vnvdimm guest namespaces vm1"))
+    .action(async (name: string, o: { state?: string; json: boolean }) => {
+      const r = await call("guestNamespaces", { name }, { state: stateOf(o) });
+      print(ctx, o.json, r.namespaces, () => r.namespaces.length
+        ? table(["uuid", "name", "size", "mode", "dimm"], r.namespaces.map((n) => [n.uuid ?? "(label-less)", n.name || "-", human(n.size), n.mode + (n.readOnly ? " (ro)" : ""), n.dimm]))
+        : "  (the guest sees no namespaces)");
+    });
   stateful(guest.command("write").argument("<name>").argument("<namespace>", "uuid or name").argument("<offset>", "byte offset", offsetArg).argument("<file>"))
-    .description(guestWriteCommand.summary)
+    .description(summary("guestWrite"))
+    .addHelpText("after", examples("vnvdimm guest write vm1 data 0 hello.txt"))
     .action(async (name: string, namespace: string, offset: bigint, file: string, o: { state?: string; json: boolean }) => {
-      const r = await guestWriteCommand.run({ state: stateOf(o), name, namespace, offset, file });
+      const bytes = readUserFile(file, "", "check the path");
+      if (bytes.length > MAX_GUEST_IO_BYTES) throw new UserError("usage", `${file} is ${bytes.length} bytes; one write takes at most 64 MiB`, "split it, writing each part at its offset", 2);
+      const r = await call("guestWrite", { name, namespace, offset, base64: bytes.toString("base64") }, { state: stateOf(o) });
       print(ctx, o.json, r, () => `Wrote ${r.written} bytes at ${offset} of ${namespace}`);
     });
   stateful(guest.command("read").argument("<name>").argument("<namespace>", "uuid or name").argument("<offset>", "byte offset", offsetArg).argument("<length>", "bytes", lengthArg))
-    .description(guestReadCommand.summary).option("--out <file>", "write the bytes to a file instead of stdout")
+    .description(summary("guestRead")).option("--out <file>", "write the bytes to a file instead of stdout")
+    .addHelpText("after", examples("vnvdimm guest read vm1 data 0 21", "vnvdimm guest read vm1 data 0x1000 4096 --out block.bin"))
     .action(async (name: string, namespace: string, offset: bigint, length: number, o: { state?: string; json: boolean; out?: string }) => {
-      const r = await guestReadCommand.run({ state: stateOf(o), name, namespace, offset, length });
-      if (o.out) { writeFileSync(o.out, r.bytes); print(ctx, o.json, { bytes: r.bytes.length, out: o.out }, () => `Read ${r.bytes.length} bytes into ${o.out}`); return; }
-      if (o.json) { print(ctx, true, { hex: Buffer.from(r.bytes).toString("hex") }, () => ""); return; }
-      ctx.io.out(Buffer.from(r.bytes).toString("latin1"));
+      const r = await call("guestRead", { name, namespace, offset, length }, { state: stateOf(o) });
+      const bytes = Buffer.from(r.base64, "base64");
+      if (o.out) { writeFileSync(o.out, bytes); print(ctx, o.json, { bytes: bytes.length, out: o.out }, () => `Read ${bytes.length} bytes into ${o.out}`); return; }
+      if (o.json) { print(ctx, true, r, () => ""); return; }
+      ctx.io.out(bytes.toString("latin1"));
     });
 }

@@ -1,9 +1,10 @@
 // `vnvdimm host init|status|mce`.
 import { Option, type Command as Cli } from "commander";
-import { hostInitCommand, hostMceCommand, hostStatusCommand } from "../../api/index.js";
+import { UserError, hostInitCommand, routeById } from "../../api/index.js";
 import { DEFAULT_MACHINE_SPEC_SOURCE } from "../../host/index.js";
 import { hexn, human, table } from "../table.js";
-import { intArg, mgmtArg, print, progress, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
+import { call, findDaemon } from "../transport.js";
+import { examples, intArg, mgmtArg, print, progress, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
 
 type StatusView = {
   state: string; spec: string; pmemMgmt: string;
@@ -14,7 +15,8 @@ type StatusView = {
 };
 
 export function registerHost(program: Cli, ctx: Ctx): void {
-  const host = program.command("host").description("The emulated host: its NVDIMMs, firmware and hypervisor");
+  const host = program.command("host").description("The emulated host: its NVDIMMs, firmware and hypervisor")
+    .addHelpText("after", examples("vnvdimm host init", "vnvdimm host status", "vnvdimm host mce 0x480123"));
 
   stateful(host.command("init"))
     .description(hostInitCommand.summary)
@@ -22,27 +24,31 @@ export function registerHost(program: Cli, ctx: Ctx): void {
     .option("--force", "recreate existing NVDIMM media (their data is lost)", false)
     .addOption(new Option("--pmem-mgmt <where>", "boot option: frame tables in ram or on pmem").default("ram").argParser(mgmtArg))
     .option("--print-default-spec", "print the embedded machine spec and exit", false)
-    .addHelpText("after", "\nExamples:\n  vnvdimm host init\n  vnvdimm host init --state /var/lib/vnvdimm --spec machine.json\n  vnvdimm host init --print-default-spec > machine.json")
+    .addHelpText("after", examples("vnvdimm host init", "vnvdimm host init --state /var/lib/vnvdimm --spec machine.json", "vnvdimm host init --print-default-spec > machine.json"))
     .action(async (o: { state?: string; spec?: string; force: boolean; pmemMgmt: "ram" | "pmem"; printDefaultSpec: boolean; json: boolean }) => {
       if (o.printDefaultSpec) { ctx.io.out(JSON.stringify(DEFAULT_MACHINE_SPEC_SOURCE, null, 2) + "\n"); return; }
+      const d = await findDaemon(stateOf(o));
+      // Recreating media under a daemon that serves them would pull them from under its domains.
+      if (d) throw new UserError("conflict", `vnvdimm up is serving ${stateOf(o)} (pid ${d.pid}); host init would replace its media`, "stop it first (Ctrl-C), or pass another --state", 1, "daemon.running");
       const r = await hostInitCommand.run({ state: stateOf(o), force: o.force, pmemMgmt: o.pmemMgmt, onProgress: progress(ctx, "creating NVDIMMs"), ...(o.spec ? { specFile: o.spec } : {}) });
       print(ctx, o.json, r, () => [`Created host "${r.spec.name}" in ${shortPath(r.state)} (pmem_mgmt=${o.pmemMgmt})`,
         table(["dimm", "node", "handle", "spa", "size", "label area", "media"], r.dimms.map((d) => [d.index, d.node, hexn(d.handle), hexn(d.spa), human(d.sizeBytes), human(d.labelSizeBytes), shortPath(d.path)]))].join("\n"));
     });
 
   stateful(host.command("status"))
-    .description(hostStatusCommand.summary)
+    .description(routeById("getHost").summary)
     .addOption(new Option("--pmem-mgmt <where>", "boot with pmem_mgmt=ram|pmem instead of the host's setting").argParser(mgmtArg))
+    .addHelpText("after", examples("vnvdimm host status", "vnvdimm host status --json | jq '.dimms[].namespaces'"))
     .action(async (o: { state?: string; json: boolean; pmemMgmt?: "ram" | "pmem" }) => {
-      const r = await hostStatusCommand.run({ state: stateOf(o), ...(o.pmemMgmt ? { pmemMgmt: o.pmemMgmt } : {}) }) as StatusView;
+      const r = await call("getHost", { ...(o.pmemMgmt ? { pmemMgmt: o.pmemMgmt } : {}) }, { state: stateOf(o) }) as StatusView;
       print(ctx, o.json, r, () => renderStatus(r));
     });
 
   stateful(host.command("mce").argument("<mfn>", "machine frame number (decimal or 0x hex)", intArg))
-    .description(hostMceCommand.summary)
-    .addHelpText("after", "\nThe page stays broken across reboots (the host's bad-block list).\nExample:\n  vnvdimm host mce 0x480123")
+    .description(routeById("injectMce").summary)
+    .addHelpText("after", "\nThe page stays broken across reboots (the host's bad-block list).\n" + examples("vnvdimm host mce 0x480123", "vnvdimm host mce 4718883 --json"))
     .action(async (mfn: number, o: { state?: string; json: boolean }) => {
-      const r = await hostMceCommand.run({ state: stateOf(o), mfn });
+      const r = await call("injectMce", { mfn }, { state: stateOf(o) });
       print(ctx, o.json, r, () => `MFN ${hexn(r.mfn)} is broken (${r.region} region)${r.alreadyBroken ? " (it already was)" : ""}; ${r.owner === null ? "no domain owned it" : `domain ${r.owner} was told`}`);
     });
 }

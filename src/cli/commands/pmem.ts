@@ -1,9 +1,9 @@
-// `vnvdimm pmem list|setup-mgmt|setup-data|reserve`, like xl pmem-list and xl pmem-setup.
+// `vnvdimm pmem list|map|setup-mgmt|setup-data|reserve`, like xl pmem-list and xl pmem-setup.
 import { Option, type Command as Cli } from "commander";
-import { pmemListCommand, pmemReserveCommand, pmemSetupCommand, UserError, type RegionRow } from "../../api/index.js";
-import type { RegionType } from "../../hypervisor/index.js";
+import { UserError, routeById, type MapDimm, type RegionRow } from "../../api/index.js";
 import { hexn, human, table } from "../table.js";
-import { intArg, mgmtArg, print, stateful, stateOf, type Ctx } from "./shared.js";
+import { call } from "../transport.js";
+import { examples, intArg, mgmtArg, print, stateful, stateOf, type Ctx } from "./shared.js";
 
 function renderRegions(rows: RegionRow[]): string {
   if (!rows.length) return "  (none)";
@@ -14,44 +14,69 @@ function renderRegions(rows: RegionRow[]): string {
   ]));
 }
 
+function renderMap(dimms: MapDimm[]): string {
+  return dimms.map((d) => [
+    `NVDIMM ${d.index} (node ${d.node}, handle ${hexn(d.handle)}, MFN ${hexn(d.smfn)}-${hexn(d.smfn + d.nrPages)}, ${human(d.sizeBytes)} + ${human(d.labelSizeBytes)} label area)`,
+    table(["kind", "smfn", "pages", "offset", "size", "what"], d.segments.map((s) => [
+      s.kind, s.smfn === null ? "-" : hexn(s.smfn), s.nrPages, hexn(s.offset), human(s.bytes),
+      s.kind === "extent" ? `${s.domain}/${s.vnvdimm} (${s.status})` : s.kind === "other" ? `${s.name || s.namespace || "-"} (${s.content})` : s.status ?? "",
+    ])),
+    ...(d.broken.length ? [`  broken pages: ${d.broken.map((b) => hexn(b.mfn)).join(" ")}`] : []),
+  ].join("\n")).join("\n\n");
+}
+
 export function registerPmem(program: Cli, ctx: Ctx): void {
-  const pmem = program.command("pmem").description("Host persistent memory for the hypervisor");
+  const pmem = program.command("pmem").description("Host persistent memory for the hypervisor")
+    .addHelpText("after", examples("vnvdimm pmem reserve --dimm 0", "vnvdimm pmem list", "vnvdimm pmem map"));
 
   stateful(pmem.command("list"))
-    .description(pmemListCommand.summary)
+    .description(routeById("listPmemRegions").summary)
     .option("-r, --raw", "raw regions only", false).option("-m, --mgmt", "management regions only", false).option("-d, --data", "data regions only", false)
+    .addHelpText("after", examples("vnvdimm pmem list", "vnvdimm pmem list --data --json"))
     .action(async (o: { state?: string; json: boolean; raw: boolean; mgmt: boolean; data: boolean }) => {
-      const types: RegionType[] = [...(o.raw ? ["raw" as const] : []), ...(o.mgmt ? ["mgmt" as const] : []), ...(o.data ? ["data" as const] : [])];
-      const r = await pmemListCommand.run({ state: stateOf(o), types });
+      const types = [...(o.raw ? ["raw"] : []), ...(o.mgmt ? ["mgmt"] : []), ...(o.data ? ["data"] : [])];
+      const r = await call("listPmemRegions", types.length ? { types: types.join(",") } : {}, { state: stateOf(o) });
       print(ctx, o.json, r.regions, () => renderRegions(r.regions));
+    });
+
+  stateful(pmem.command("map"))
+    .description(routeById("getPmemMap").summary)
+    .addHelpText("after", examples("vnvdimm pmem map", "vnvdimm pmem map --json | jq '.dimms[0].segments'"))
+    .action(async (o: { state?: string; json: boolean }) => {
+      const r = await call("getPmemMap", {}, { state: stateOf(o) });
+      print(ctx, o.json, r, () => renderMap(r.dimms));
     });
 
   stateful(pmem.command("setup-mgmt").argument("<smfn>", "first MFN", intArg).argument("<emfn>", "MFN after the last", intArg))
     .description("Set up a management region (the pmem_setup hypercall; lasts until the next boot)")
+    .addHelpText("after", examples("vnvdimm pmem setup-mgmt 0x240000 0x240200"))
     .action(async (smfn: number, emfn: number, o: { state?: string; json: boolean }) => {
-      const r = await pmemSetupCommand.run({ state: stateOf(o), type: "mgmt", smfn, emfn });
+      const r = await call("setupPmem", { type: "mgmt", smfn, emfn }, { state: stateOf(o) });
       print(ctx, o.json, r, () => `Set up ${r.region.type} region ${hexn(smfn)}-${hexn(emfn)} (until the next boot)\n${renderRegions(r.regions)}`);
     });
 
   stateful(pmem.command("setup-data").argument("<smfn>", "first MFN", intArg).argument("<emfn>", "MFN after the last", intArg)
     .argument("<mgmt_smfn>", "its management region's first MFN", intArg).argument("<mgmt_emfn>", "its management region's end MFN", intArg))
     .description("Set up a data region with its management region (pmem_setup; lasts until the next boot)")
+    .addHelpText("after", "\nEach command is a host boot, so the management region must be set up by the same boot: use `pmem reserve` to persist.\n" +
+      examples("vnvdimm pmem setup-data 0x240400 0x248000 0x240000 0x240200"))
     .action(async (smfn: number, emfn: number, mgmtSmfn: number, mgmtEmfn: number, o: { state?: string; json: boolean }) => {
-      const r = await pmemSetupCommand.run({ state: stateOf(o), type: "data", smfn, emfn, mgmtSmfn, mgmtEmfn });
+      const r = await call("setupPmem", { type: "data", smfn, emfn, mgmtSmfn, mgmtEmfn }, { state: stateOf(o) });
       print(ctx, o.json, r, () => `Set up data region ${hexn(smfn)}-${hexn(emfn)} (until the next boot)\n${renderRegions(r.regions)}`);
     });
 
   stateful(pmem.command("reserve"))
-    .description(pmemReserveCommand.summary)
+    .description(routeById("reservePmem").summary)
     .option("--namespace <uuid|name>", "reserve this existing namespace")
     .addOption(new Option("--dimm <n>", "reserve free space on host NVDIMM n (labels and a namespace are created if needed)").argParser(intArg))
     .addOption(new Option("--mgmt <where>", "set a management area aside on pmem for the frame table, or keep it in ram").default("pmem").argParser(mgmtArg))
     .addOption(new Option("--labels <version>", "label version when the DIMM has none").choices(["1.1", "1.2"]).default("1.2"))
     .option("--force", "reserve even if the namespace holds data, an info block, a filesystem or a foreign reservation (it is lost)", false)
-    .addHelpText("after", "\nThe record persists: the control domain sets the region up again at every boot.\nExamples:\n  vnvdimm pmem reserve --dimm 0\n  vnvdimm pmem reserve --namespace 4dafd0b8-e650-47bc-9af2-8b5bd46fd3db --mgmt ram")
+    .addHelpText("after", "\nThe record persists: the control domain sets the region up again at every boot.\n" +
+      examples("vnvdimm pmem reserve --dimm 0", "vnvdimm pmem reserve --namespace 4dafd0b8-e650-47bc-9af2-8b5bd46fd3db --mgmt ram"))
     .action(async (o: { state?: string; json: boolean; namespace?: string; dimm?: number; mgmt: "ram" | "pmem"; labels: "1.1" | "1.2"; force: boolean }) => {
       if ((o.namespace === undefined) === (o.dimm === undefined)) throw new UserError("usage", "pmem reserve needs exactly one of --namespace or --dimm", "e.g. vnvdimm pmem reserve --dimm 0");
-      const r = await pmemReserveCommand.run({ state: stateOf(o), mgmt: o.mgmt, force: o.force, labels: o.labels, ...(o.namespace ? { namespace: o.namespace } : {}), ...(o.dimm !== undefined ? { dimm: o.dimm } : {}) });
+      const r = await call("reservePmem", { mgmt: o.mgmt, force: o.force, labels: o.labels, ...(o.namespace ? { namespace: o.namespace } : {}), ...(o.dimm !== undefined ? { dimm: o.dimm } : {}) }, { state: stateOf(o) });
       print(ctx, o.json, r, () => [
         r.alreadyReserved ? `Namespace ${r.namespace.uuid} was already reserved; nothing written` : `Reserved namespace ${r.namespace.uuid}${r.namespace.created ? " (created)" : ""} on DIMM handle ${hexn(r.handle)}`,
         `  management area: ${r.record.mgmtSize ? `${human(r.record.mgmtSize)} at +${hexn(r.record.mgmtOffset)}` : "none (frame tables in RAM)"}`,

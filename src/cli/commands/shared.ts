@@ -59,3 +59,8 @@ export function progress(ctx: Ctx, label: string): (done: number, total: number)
     ctx.io.err(`\r${label} [${"#".repeat(fill)}${" ".repeat(w - fill)}] ${done}/${total}${done === total ? "\n" : ""}`);
   };
 }
+
+/** The "Examples:" block every command's help ends with. */
+export function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  ${l}`).join("\n")}`;
+}

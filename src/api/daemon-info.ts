@@ -1,0 +1,71 @@
+// Where a running `vnvdimm up` says it is: `<state>/daemon.json` (its pid
+// and URL) and `<state>/api-token` (mode 0600, the bearer token that every
+// mutating call must carry). The CLI reads both to send its verbs to the
+// daemon instead of acting on the state directory behind its back.
+import { randomBytes } from "node:crypto";
+import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+
+export const daemonPaths = (state: string) => ({ info: join(state, "daemon.json"), token: join(state, "api-token") });
+
+const DaemonInfoSchema = z.object({
+  pid: z.number().int().positive(),
+  url: z.string().url(),
+  bind: z.string(),
+  port: z.number().int().nonnegative(),
+  startedAt: z.string(),
+});
+export type DaemonInfo = z.output<typeof DaemonInfoSchema>;
+
+/** The daemon record, or undefined when there is none or it is unreadable (a half-written file is no daemon). */
+export function readDaemonInfo(state: string): DaemonInfo | undefined {
+  const p = daemonPaths(state).info;
+  if (!existsSync(p)) return undefined;
+  try {
+    const r = DaemonInfoSchema.safeParse(JSON.parse(readFileSync(p, "utf8")));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writePrivate(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally { closeSync(fd); }
+  // The mode given to open() is masked by the umask and ignored for an existing file.
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+}
+
+export function writeDaemonInfo(state: string, info: DaemonInfo): void {
+  writePrivate(daemonPaths(state).info, JSON.stringify(info, null, 2) + "\n");
+}
+
+/** Removes the daemon record if it is this process's (a newer daemon's record is left alone). */
+export function removeDaemonInfo(state: string, pid: number): void {
+  const cur = readDaemonInfo(state);
+  if (cur && cur.pid !== pid) return;
+  for (const p of [daemonPaths(state).info, daemonPaths(state).token]) {
+    try { unlinkSync(p); } catch { /* already gone */ }
+  }
+}
+
+/** A fresh random token, written with mode 0600. */
+export function writeToken(state: string): string {
+  const token = randomBytes(24).toString("base64url");
+  writePrivate(daemonPaths(state).token, token + "\n");
+  return token;
+}
+
+export function readToken(state: string): string | undefined {
+  try { return readFileSync(daemonPaths(state).token, "utf8").trim() || undefined; } catch { return undefined; }
+}
+
+export function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === "EPERM"; }
+}

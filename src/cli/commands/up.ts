@@ -1,0 +1,66 @@
+// `vnvdimm up`: the main job. Sets up what is missing, then serves the API
+// and the dashboard until Ctrl-C.
+import { InvalidArgumentError, Option, type Command as Cli } from "commander";
+import { removeDaemonInfo } from "../../api/index.js";
+import { up } from "../../server/index.js";
+import { examples, print, progress, stateful, stateOf, type Ctx } from "./shared.js";
+
+function portArg(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError("expected a port number, 0 to 65535 (0: any free port)");
+  return Number(v);
+}
+
+interface UpCliOptions { state?: string; json: boolean; port: number; bind: string; init?: boolean; demo?: boolean }
+
+/**
+ * Resolves at the first SIGINT or SIGTERM. A second one while stopping
+ * means "now": `force` runs (it removes daemon.json) and the process exits;
+ * the ledger is crash-safe, so this is no worse than a kill -9.
+ */
+function stopSignal(force: () => void): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let first: NodeJS.Signals | undefined;
+    const on = (s: NodeJS.Signals) => {
+      if (first) {
+        force();
+        process.exit(130);
+      }
+      first = s;
+      resolve(s);
+    };
+    process.on("SIGINT", on);
+    process.on("SIGTERM", on);
+  });
+}
+
+export function registerUp(program: Cli, ctx: Ctx): void {
+  stateful(program.command("up"))
+    .description("Serve the REST API and the dashboard; with the default state, first create a host, reserve pmem and start a demo domain")
+    .addOption(new Option("--port <n>", "TCP port (0: any free port)").default(7070).argParser(portArg))
+    .option("--bind <address>", "address to listen on; anything but loopback exposes the host", "127.0.0.1")
+    .option("--init", "create the emulated host if there is none, and reserve pmem on NVDIMMs 0 and 1 if they have no reservation")
+    .option("--demo", "create the demo domain (or start it if it is stopped)")
+    .addHelpText("after", "\nWithout --state (and $VNVDIMM_STATE), up works in ./.vnvdimm and implies --init --demo.\n" +
+      "With --state, it writes nothing beyond its token and daemon.json unless told to.\n" +
+      "While it runs, other vnvdimm commands on the same state go through it.\n" +
+      examples("vnvdimm up", "vnvdimm up --state /var/lib/vnvdimm --port 8080", "vnvdimm up --state /tmp/try --init --demo --port 0 --json"))
+    .action(async (o: UpCliOptions) => {
+      const state = stateOf(o);
+      const playground = o.state === undefined && process.env["VNVDIMM_STATE"] === undefined;
+      const say = (line: string) => { if (!o.json) ctx.io.out(`vnvdimm up: ${line}\n`); };
+      const warn = (line: string) => ctx.io.err(`vnvdimm up: warning: ${line}\n`);
+      const h = await up({
+        state, bind: o.bind, port: o.port, init: o.init ?? playground, demo: o.demo ?? playground, onProgress: progress(ctx, "creating NVDIMMs"),
+      }, say, warn);
+      const stopped = stopSignal(() => removeDaemonInfo(state, process.pid));
+      print(ctx, o.json, { url: h.url, openUrl: h.openUrl, state, pid: process.pid }, () => [
+        `Serving the API and dashboard for ${state}`,
+        `  dashboard: ${h.openUrl}`,
+        `  API:       ${h.url}api (OpenAPI: ${h.url}api/openapi.json); mutations need the token in ${state}/api-token`,
+        "Ctrl-C stops.",
+      ].join("\n"));
+      const signal = await stopped;
+      await h.stop();
+      if (!o.json) ctx.io.out(`vnvdimm up: stopped (${signal})\n`);
+    });
+}
