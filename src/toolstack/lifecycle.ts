@@ -83,10 +83,10 @@ export function createDomain(state: string, input: { configText: string; configF
     try {
       let l = ts.ledger;
       const existing = l.domains.find((d) => d.name === cfg.name);
-      if (existing?.status === "running") throw new LifecycleError("domain.exists", `Domain ${cfg.name} is already running`, `destroy it first, or choose another name`, 2);
+      if (existing?.status === "running") throw new LifecycleError("domain.exists", `Domain ${cfg.name} is already running`, `destroy it first, or choose another name`);
       if (existing) {
         const orphan = existing.extents.find((e) => e.state === "allocating");
-        if (orphan) throw new LifecycleError("domain.exists", `Domain ${cfg.name} has an unfinished allocation (a crash during create)`, "run `vnvdimm reclaim` first", 2);
+        if (orphan) throw new LifecycleError("domain.exists", `Domain ${cfg.name} has an unfinished allocation (a crash during create)`, "run `vnvdimm reclaim` first");
         existing.status = "running";
         l = save(state, l);
         const d = l.domains.find((x) => x.name === cfg.name)!;
@@ -235,7 +235,7 @@ export function attachVnvdimm(state: string, name: string, specText: string, opt
       const d = findDomain(l, name);
       const slot = d.extents.reduce((m, e) => Math.max(m, e.slot + 1), 0);
       const id = v.id ?? `vnvdimm${slot}`;
-      if (d.extents.some((e) => e.id === id)) throw new LifecycleError("domain.exists", `Domain ${name} already has a vNVDIMM ${id}`, "choose another id=", 2);
+      if (d.extents.some((e) => e.id === id)) throw new LifecycleError("domain.exists", `Domain ${name} already has a vNVDIMM ${id}`, "choose another id=");
       d.extents.push(extentFor(ts.booted, l, state, v, slot, id, randomUUID(), describeSpec(v)));
       l = save(state, l);
       crashPoint("attach.after-intent");

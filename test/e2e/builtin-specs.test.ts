@@ -54,7 +54,7 @@ test("attach from the CLI hotplugs a pre-provisioned vNVDIMM into a running doma
 
   // Refusals: an id that is taken, a domain that does not exist.
   const dup = await cli("attach", "h", "size=16M, id=vnvdimm1", "--state", state);
-  assert.equal(dup.code, 2);
+  assert.equal(dup.code, 1);
   assert.match(dup.err, /already has a vNVDIMM vnvdimm1/);
   const missing = await cli("attach", "nope", "size=16M", "--state", state);
   assert.equal(missing.code, 2);
