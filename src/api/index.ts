@@ -5,3 +5,4 @@ export * from "./inspect-labels.js";
 export * from "./inspect-acpi.js";
 export * from "./host-commands.js";
 export * from "./domain-commands.js";
+export * from "./setup-commands.js";

@@ -10,6 +10,7 @@ import { intArg, sizeArg, type Io } from "./commands/shared.js";
 import { registerHost } from "./commands/host.js";
 import { registerPmem } from "./commands/pmem.js";
 import { registerDomains } from "./commands/domains.js";
+import { registerSetup } from "./commands/setup.js";
 
 export type { Io };
 
@@ -55,6 +56,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
   registerHost(program, { io, setExit });
   registerPmem(program, { io, setExit });
   registerDomains(program, { io, setExit });
+  registerSetup(program, { io, setExit });
   return program;
 }
 

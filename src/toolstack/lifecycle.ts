@@ -12,6 +12,7 @@ import { bootHost, type BootedHost } from "./host-boot.js";
 import { crashPoint, readLedger, withLedgerLock, writeLedger, type Ledger, type LedgerDomain, type LedgerExtent } from "./ledger.js";
 import { checkNoForeignLabels, provisionExtent } from "./provision-extent.js";
 import { startDomain, type RunningDomain } from "./domain-boot.js";
+import { startQemuDomain } from "./qemu-domain.js";
 
 const PAGE = BigInt(PAGE_BYTES);
 
@@ -70,7 +71,25 @@ function save(state: string, l: Ledger): Ledger {
   return readLedger(state);
 }
 
-export interface CreateResult { name: string; domid: number; recreated: boolean; extents: LedgerExtent[] }
+export interface CreateResult { name: string; domid: number; recreated: boolean; extents: LedgerExtent[]; backend: "builtin" | "qemu" }
+
+/**
+ * Maps the domain's extents in the hypervisor and, for the qemu backend,
+ * starts QEMU on them. A QEMU that refuses to start leaves the domain
+ * stopped, its extents still held (and provisioned) for the next create.
+ */
+function startBackend(state: string, b: BootedHost, l: Ledger, d: LedgerDomain): RunningDomain {
+  const run = startDomain(b, d);
+  if (d.backend !== "qemu") return run;
+  try {
+    startQemuDomain(state, b, d, run);
+  } catch (e) {
+    d.status = "stopped";
+    save(state, l);
+    throw e;
+  }
+  return run;
+}
 
 /**
  * Creates a domain from a config, or starts a stopped one again on the same pages.
@@ -88,10 +107,12 @@ export function createDomain(state: string, input: { configText: string; configF
         const orphan = existing.extents.find((e) => e.state === "allocating");
         if (orphan) throw new LifecycleError("domain.exists", `Domain ${cfg.name} has an unfinished allocation (a crash during create)`, "run `vnvdimm reclaim` first", 2);
         existing.status = "running";
+        // The same pages, with either backend: a guest's data does not depend on who emulates the DIMMs.
+        if (input.backend) existing.backend = input.backend;
         l = save(state, l);
         const d = l.domains.find((x) => x.name === cfg.name)!;
-        const run = startDomain(ts.booted, d);
-        return { name: d.name, domid: run.domid, recreated: true, extents: d.extents };
+        const run = startBackend(state, ts.booted, l, d);
+        return { name: d.name, domid: run.domid, recreated: true, extents: d.extents, backend: d.backend };
       }
       const txid = randomUUID();
       const dom: LedgerDomain = {
@@ -120,8 +141,8 @@ export function createDomain(state: string, input: { configText: string; configF
       for (const e of d.extents) { e.state = "held"; e.provisioned = true; }
       l = save(state, l);
       const committed = l.domains.find((x) => x.name === cfg.name)!;
-      const run = startDomain(ts.booted, committed);
-      return { name: committed.name, domid: run.domid, recreated: false, extents: committed.extents };
+      const run = startBackend(state, ts.booted, l, committed);
+      return { name: committed.name, domid: run.domid, recreated: false, extents: committed.extents, backend: committed.backend };
     } finally {
       ts.close();
     }
