@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmarks and prints one table.
 //   --json            rows as JSON
-//   --only a,b        only these benches (formats, hypervisor)
+//   --only a,b        only these benches (formats, hypervisor, qemu)
 // bench/hypervisor.ts is optional: when it is compiled, its exported bench
 // function runs too; it may return rows or print its own.
 import { benchFormats } from "./formats.js";
@@ -28,6 +28,7 @@ async function optional(file: string, preferred: string): Promise<Bench | undefi
 const BENCHES: Readonly<Record<string, () => Promise<Bench | undefined>>> = {
   formats: async () => () => benchFormats(),
   hypervisor: () => optional("./hypervisor.js", "benchHypervisor"),
+  qemu: () => optional("./qemu.js", "benchQemu"),
 };
 
 function parseArgs(argv: readonly string[]): { json: boolean; only: string[] } {

@@ -7,7 +7,7 @@ import { copyFileSync, closeSync, fsyncSync, mkdirSync, openSync } from "node:fs
 import {
   QEMU_MIN_VERSION, SetupError, agentPoweroff, backendProps, buildQemuArgv, chooseAccel, deviceProps, guestFile, launchQemu, qemuDomainPaths,
   qemuVersion, readConsole, readImage, readRunRecord, runningPid, signal, versionAtLeast, versionText, waitExit, waitReady, withQmp, writeRunRecord,
-  isReady, QemuGuest, guestCacheDir, type QemuNvdimm, type QemuRunRecord,
+  isReady, QemuGuest, guestCacheDir, type QemuVnvdimm, type QemuRunRecord,
 } from "../backends/index.js";
 import { PAGE_BYTES } from "../hypervisor/index.js";
 import type { GuestLayout } from "../devicemodel/index.js";
@@ -33,7 +33,7 @@ export function hostBacking(b: BootedHost, e: Pick<LedgerExtent, "smfn" | "nrPag
   return { path: d.path, offsetBytes: spa - d.spa };
 }
 
-function qemuNvdimm(b: BootedHost, layout: GuestLayout, e: LedgerExtent): QemuNvdimm {
+function qemuNvdimm(b: BootedHost, layout: GuestLayout, e: LedgerExtent): QemuVnvdimm {
   const w = layout.windows.find((x) => x.slot === e.slot);
   if (!w) throw new QemuDomainError("qemu.extent", `No guest window for vNVDIMM ${e.id} (slot ${e.slot})`);
   const { path, offsetBytes } = hostBacking(b, e);
@@ -161,7 +161,7 @@ export async function hotplugQemu(state: string, b: BootedHost, d: LedgerDomain,
 }
 
 /** QEMU fixed slots, maxmem and the NUMA nodes at boot; a hotplugged DIMM must fit them. */
-export function checkHotplugFits(rec: QemuRunRecord, nv: QemuNvdimm): void {
+export function checkHotplugFits(rec: QemuRunRecord, nv: QemuVnvdimm): void {
   const size = nv.extentBytes - nv.labelBytes;
   const limit = rec.deviceMemoryBase + (rec.maxmemBytes - rec.ramBytes);
   const why = nv.slot >= rec.slots ? `slot ${nv.slot} is past the ${rec.slots} memory slots it booted with`

@@ -9,7 +9,7 @@
 
 export type QemuAccel = "tcg" | "kvm";
 
-export interface QemuNvdimm {
+export interface QemuVnvdimm {
   slot: number;
   /** The host DIMM file (or device) and the extent's byte offset in it. */
   memPath: string;
@@ -40,7 +40,7 @@ export interface QemuDomainSpec {
   agentSocket: string;
   qmpSocket: string;
   pidFile: string;
-  nvdimms: readonly QemuNvdimm[];
+  nvdimms: readonly QemuVnvdimm[];
 }
 
 export class QemuArgvError extends Error {
@@ -67,7 +67,7 @@ export const memdevId = (slot: number): string => `mem${slot}`;
 export const nvdimmId = (slot: number): string => `nvdimm${slot}`;
 
 /** The -object value of one vNVDIMM's backend (also the QMP object-add arguments). */
-export function backendProps(d: QemuNvdimm): Record<string, string | boolean | number> {
+export function backendProps(d: QemuVnvdimm): Record<string, string | boolean | number> {
   return {
     "qom-type": "memory-backend-file", id: memdevId(d.slot), share: true, "mem-path": d.memPath,
     offset: Number(d.offsetBytes), size: Number(d.extentBytes), ...(d.unarmed ? { readonly: true } : {}),
@@ -75,14 +75,14 @@ export function backendProps(d: QemuNvdimm): Record<string, string | boolean | n
 }
 
 /** The -device value of one vNVDIMM (also the QMP device_add arguments). */
-export function deviceProps(d: QemuNvdimm): Record<string, string | boolean | number> {
+export function deviceProps(d: QemuVnvdimm): Record<string, string | boolean | number> {
   return {
     driver: "nvdimm", id: nvdimmId(d.slot), memdev: memdevId(d.slot), slot: d.slot, addr: Number(d.gpa), "label-size": Number(d.labelBytes),
     ...(d.unarmed ? { unarmed: true } : {}), ...(d.node !== 0 ? { node: d.node } : {}),
   };
 }
 
-function checkNvdimm(d: QemuNvdimm, nodes: number): void {
+function checkNvdimm(d: QemuVnvdimm, nodes: number): void {
   const page = 4096n;
   if (d.offsetBytes < 0n || d.offsetBytes % page || d.extentBytes % page || d.labelBytes % page) throw new QemuArgvError(`vNVDIMM slot ${d.slot}: offset, size and label size must be whole 4 KiB pages`);
   if (d.labelBytes < 128n << 10n || d.extentBytes <= d.labelBytes) throw new QemuArgvError(`vNVDIMM slot ${d.slot}: the label area must be at least 128 KiB and smaller than the extent`);

@@ -2,11 +2,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { QemuArgvError, buildQemuArgv, optValue, sizeArg, type QemuDomainSpec, type QemuNvdimm } from "../../../src/backends/index.js";
+import { QemuArgvError, buildQemuArgv, optValue, sizeArg, type QemuDomainSpec, type QemuVnvdimm } from "../../../src/backends/index.js";
 
 const MiB = 1n << 20n;
 
-function spec(nvdimms: QemuNvdimm[], extra: Partial<QemuDomainSpec> = {}): QemuDomainSpec {
+function spec(nvdimms: QemuVnvdimm[], extra: Partial<QemuDomainSpec> = {}): QemuDomainSpec {
   return {
     name: "vm1", ramMiB: 512, vcpus: 1, slots: 6, maxmemBytes: (512n + 70n * 1024n) * MiB, nodes: 2, accel: "tcg",
     kernel: "/c/vmlinuz", initrd: "/c/initrd.img", agentScript: "/s/agent.sh", consoleLog: "/s/console.log", agentSocket: "/s/agent.sock",
@@ -14,7 +14,7 @@ function spec(nvdimms: QemuNvdimm[], extra: Partial<QemuDomainSpec> = {}): QemuD
   };
 }
 
-const dimm = (slot: number, over: Partial<QemuNvdimm> = {}): QemuNvdimm => ({
+const dimm = (slot: number, over: Partial<QemuVnvdimm> = {}): QemuVnvdimm => ({
   slot, memPath: "/h/nvdimm0.img", offsetBytes: 18n * MiB + BigInt(slot) * 80n * MiB, extentBytes: 64n * MiB + (128n << 10n), labelBytes: 128n << 10n,
   gpa: 0x1_0000_0000n + BigInt(slot) * 0x400_0000n, node: 0, unarmed: false, ...over,
 });
@@ -65,7 +65,7 @@ test("sizes carry a unit (a bare number after -m means MiB to QEMU)", () => {
 });
 
 test("configurations QEMU would refuse are refused before it runs", () => {
-  const bad: [Partial<QemuNvdimm>, RegExp][] = [
+  const bad: [Partial<QemuVnvdimm>, RegExp][] = [
     [{ offsetBytes: 100n }, /whole 4 KiB pages/],
     [{ labelBytes: 64n << 10n }, /at least 128 KiB/],
     [{ extentBytes: 128n << 10n }, /smaller than the extent/],

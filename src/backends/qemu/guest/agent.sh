@@ -3,7 +3,7 @@
 #
 # On the serial console (ttyS0, captured to the domain's console.log) it
 # reports between markers: what the guest's own ndctl found at boot, then
-# READY. On the agent port (ttyS1, a unix socket on the host) it serves
+# READY; then one line per request served (id, size, status). On the agent port (ttyS1, a unix socket on the host) it serves
 # requests, one at a time:
 #
 #   host:  @@@VNVDIMM-REQ <id> <n>@@@\n  then exactly <n> bytes: a base64 sh script
@@ -56,8 +56,11 @@ serve() { # the header line, without its markers: "<id> <n>"
 	timeout 30 head -c "$n" <&3 >/tmp/req.b64
 	[ "$(wc -c </tmp/req.b64)" -eq "$n" ] || { refuse "$id" 251 "request truncated"; return; }
 	base64 -d /tmp/req.b64 >/tmp/req.sh 2>/dev/null || { refuse "$id" 252 "request is not base64"; return; }
+	echo "vnvdimm-agent: request $id: $n bytes"
 	(cd / && sh /tmp/req.sh) </dev/null >/tmp/req.out 2>/tmp/req.err
-	respond "$id" "$?" /tmp/req.out /tmp/req.err
+	rc=$?
+	echo "vnvdimm-agent: request $id: status $rc, $(wc -c </tmp/req.out)+$(wc -c </tmp/req.err) bytes out"
+	respond "$id" "$rc" /tmp/req.out /tmp/req.err
 	rm -f /tmp/req.b64 /tmp/req.sh /tmp/req.out /tmp/req.err
 }
 
@@ -68,8 +71,9 @@ while :; do
 	fi
 	line=${line%"$(printf '\r')"}
 	case "$line" in
-	"@@@VNVDIMM-REQ "*"@@@")
-		line=${line#"@@@VNVDIMM-REQ "}
+	*"@@@VNVDIMM-REQ "*"@@@")
+		# Whatever precedes the marker on the line (the tail of a request whose sender died) is dropped.
+		line=${line##*"@@@VNVDIMM-REQ "}
 		serve "${line%"@@@"}"
 		;;
 	esac
