@@ -13,6 +13,7 @@ import { crashPoint, readLedger, withLedgerLock, writeLedger, type Ledger, type 
 import { checkNoForeignLabels, provisionExtent } from "./provision-extent.js";
 import { startDomain, type RunningDomain } from "./domain-boot.js";
 import { startQemuDomain } from "./qemu-domain.js";
+import { qemuDomainPaths } from "../backends/index.js";
 
 const PAGE = BigInt(PAGE_BYTES);
 
@@ -71,24 +72,28 @@ function save(state: string, l: Ledger): Ledger {
   return readLedger(state);
 }
 
-export interface CreateResult { name: string; domid: number; recreated: boolean; extents: LedgerExtent[]; backend: "builtin" | "qemu" }
+export interface CreateResult {
+  name: string; domid: number; recreated: boolean; extents: LedgerExtent[]; backend: "builtin" | "qemu";
+  /** For the qemu backend: the QEMU process and where its guest's console goes. */
+  qemu?: { pid: number; accel: string; console: string };
+}
 
 /**
  * Maps the domain's extents in the hypervisor and, for the qemu backend,
  * starts QEMU on them. A QEMU that refuses to start leaves the domain
  * stopped, its extents still held (and provisioned) for the next create.
  */
-function startBackend(state: string, b: BootedHost, l: Ledger, d: LedgerDomain): RunningDomain {
+function startBackend(state: string, b: BootedHost, l: Ledger, d: LedgerDomain): { run: RunningDomain; qemu?: CreateResult["qemu"] } {
   const run = startDomain(b, d);
-  if (d.backend !== "qemu") return run;
+  if (d.backend !== "qemu") return { run };
   try {
-    startQemuDomain(state, b, d, run);
+    const rec = startQemuDomain(state, b, d, run);
+    return { run, qemu: { pid: rec.pid, accel: rec.accel, console: qemuDomainPaths(state, d.name).console } };
   } catch (e) {
     d.status = "stopped";
     save(state, l);
     throw e;
   }
-  return run;
 }
 
 /**
@@ -111,8 +116,8 @@ export function createDomain(state: string, input: { configText: string; configF
         if (input.backend) existing.backend = input.backend;
         l = save(state, l);
         const d = l.domains.find((x) => x.name === cfg.name)!;
-        const run = startBackend(state, ts.booted, l, d);
-        return { name: d.name, domid: run.domid, recreated: true, extents: d.extents, backend: d.backend };
+        const { run, qemu } = startBackend(state, ts.booted, l, d);
+        return { name: d.name, domid: run.domid, recreated: true, extents: d.extents, backend: d.backend, ...(qemu ? { qemu } : {}) };
       }
       const txid = randomUUID();
       const dom: LedgerDomain = {
@@ -141,8 +146,8 @@ export function createDomain(state: string, input: { configText: string; configF
       for (const e of d.extents) { e.state = "held"; e.provisioned = true; }
       l = save(state, l);
       const committed = l.domains.find((x) => x.name === cfg.name)!;
-      const run = startBackend(state, ts.booted, l, committed);
-      return { name: committed.name, domid: run.domid, recreated: false, extents: committed.extents, backend: committed.backend };
+      const { run, qemu } = startBackend(state, ts.booted, l, committed);
+      return { name: committed.name, domid: run.domid, recreated: false, extents: committed.extents, backend: committed.backend, ...(qemu ? { qemu } : {}) };
     } finally {
       ts.close();
     }

@@ -155,6 +155,21 @@ test("boot A: what a real Linux finds, reads, writes and hotplugs", { skip, time
     const p = join(dir, "x.bin");
     writeFileSync(p, "x");
     assert.equal((await cli("guest", "write", "pre", "ro", "0", p, "--state", state)).code, 1);
+    // The label area is the tail of a backend QEMU opened read-only: the guest's label writes do not reach the host file.
+    const ext = readLedger(state).domains[0]!.extents.find((e) => e.unarmed)!;
+    const b = bootHost(state);
+    let label: () => Buffer;
+    try {
+      const { path, offsetBytes } = hostBacking(b, ext);
+      const at = Number(offsetBytes) + (ext.nrPages - ext.nrLabelPages) * 4096;
+      label = () => { const fd = openSync(path, "r"); try { const buf = Buffer.alloc(ext.nrLabelPages * 4096); readSync(fd, buf, 0, buf.length, at); return buf; } finally { closeSync(fd); } };
+    } finally { b.close(); }
+    const before = label();
+    await guestSh(`for d in /sys/bus/nd/devices/nmem*; do [ $(( $(cat $d/nfit/handle) )) = ${ro.dimm + 1} ] && nmem=\${d##*/}; done
+      for r in /sys/bus/nd/devices/region*; do case "$(cat $r/mapping0)" in "$nmem,"*) region=\${r##*/};; esac; done
+      ndctl disable-region $region >/dev/null 2>&1; ndctl init-labels -f $nmem >/dev/null 2>&1; ndctl enable-region $region >/dev/null 2>&1; true`);
+    assert.deepEqual(label(), before, "the unarmed label area is unchanged on the host");
+    assert.deepEqual((await namespaces()).find((n) => n.name === "ro")?.uuid, ro.uuid, "the guest still finds the namespace");
   });
 
   await t.test("(c) patterns written through the guest's block and dax devices read back", async () => {

@@ -1,5 +1,6 @@
 // `vnvdimm create|list|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …`.
 import { writeFileSync } from "node:fs";
+import { relative } from "node:path";
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
 import {
   attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestExecCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
@@ -32,7 +33,8 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .action(async (file: string, o: { state?: string; json: boolean; force: boolean; backend?: "builtin" | "qemu" }) => {
       const r = await createCommand.run({ state: stateOf(o), file, force: o.force, ...(o.backend ? { backend: o.backend } : {}) });
       print(ctx, o.json, r, () => `${r.recreated ? "Started" : "Created"} domain ${r.name} (domid ${r.domid}, backend ${r.backend})${r.recreated ? " on the same pages" : ""}\n` +
-        table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])));
+        table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])) +
+        (r.qemu ? `\nQEMU pid ${r.qemu.pid} (${r.qemu.accel}); guest console: ${relative(process.cwd(), r.qemu.console) || r.qemu.console}` : ""));
     });
 
   stateful(program.command("list")).description(listCommand.summary).action(async (o: { state?: string; json: boolean }) => {

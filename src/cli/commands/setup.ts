@@ -1,7 +1,6 @@
 // `vnvdimm setup qemu`.
 import type { Command as Cli } from "commander";
 import { setupQemuCommand } from "../../api/index.js";
-import { human } from "../table.js";
 import { print, type Ctx } from "./shared.js";
 
 export function registerSetup(program: Cli, ctx: Ctx): void {
@@ -18,7 +17,7 @@ export function registerSetup(program: Cli, ctx: Ctx): void {
       print(ctx, o.json, r, () => [
         r.installed.length ? `Installed ${r.installed.join(", ")}` : "All packages were installed already",
         `QEMU ${r.qemuVersion}; guest Linux ${r.image.kernelVersion}`,
-        `Guest image ${r.image.built ? "built" : "up to date"} in ${r.image.dir} (initramfs ${human(BigInt(r.image.initrdBytes))}, sha256 ${r.image.initrdSha256.slice(0, 16)}…, ${r.image.seconds.toFixed(2)} s)`,
+        `Guest image ${r.image.built ? "built" : "up to date"} in ${r.image.dir} (initramfs ${(r.image.initrdBytes / 2 ** 20).toFixed(1)} MiB, sha256 ${r.image.initrdSha256.slice(0, 16)}…, ${r.image.seconds.toFixed(2)} s)`,
         `Accelerator for new domains: ${r.accel.accel} (${r.accel.reason})`,
       ].join("\n"));
     });
