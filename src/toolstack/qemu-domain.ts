@@ -3,7 +3,7 @@
 // extents the hypervisor assigned, placed at the guest addresses of the
 // builtin device model's layout. Starting is synchronous (QEMU daemonizes
 // once set up); stopping, status and hotplug talk to QEMU and the guest.
-import { copyFileSync, closeSync, fsyncSync, mkdirSync, openSync } from "node:fs";
+import { chmodSync, copyFileSync, closeSync, fsyncSync, mkdirSync, openSync } from "node:fs";
 import {
   QEMU_MIN_VERSION, SetupError, agentPoweroff, backendProps, buildQemuArgv, chooseAccel, deviceProps, guestFile, launchQemu, qemuDomainPaths,
   qemuVersion, readConsole, readImage, readRunRecord, runningPid, signal, versionAtLeast, versionText, waitExit, waitReady, withQmp, writeRunRecord,
@@ -59,7 +59,9 @@ function requireImage() {
 export function startQemuDomain(state: string, b: BootedHost, d: LedgerDomain, run: RunningDomain): QemuRunRecord {
   const image = requireImage();
   const p = qemuDomainPaths(state, d.name);
-  mkdirSync(p.dir, { recursive: true });
+  // QMP and the agent port control the guest: only the owner may reach them.
+  mkdirSync(p.dir, { recursive: true, mode: 0o700 });
+  chmodSync(p.dir, 0o700);
   if (runningPid(p) !== null) throw new QemuDomainError("qemu.not-running", `QEMU of domain ${d.name} is still running`, `stop it with \`vnvdimm destroy ${d.name}\``);
   copyFileSync(guestFile("agent.sh"), p.agentScript);
   const held = d.extents.filter((e) => e.state === "held");
