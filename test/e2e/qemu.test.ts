@@ -17,7 +17,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "../../src/cli/main.js";
 import { listDomains, openGuest, readLedger, hostBacking, bootHost } from "../../src/toolstack/index.js";
-import { guestCacheDir } from "../../src/backends/index.js";
+import { createConnection } from "node:net";
+import { encodeRequest, guestCacheDir, qemuDomainPaths, withFileLock } from "../../src/backends/index.js";
 import { qemuSkip } from "../helpers/qemu.js";
 import { diffNfits } from "../helpers/nfit-diff.js";
 
@@ -214,6 +215,35 @@ test("boot A: what a real Linux finds, reads, writes and hotplugs", { skip, time
     // And the probe guest, through the builtin device model's _DSM and NFIT, sees the same namespace.
     const probe = (await namespaces("--probe")).find((n) => n.name === "made-in-guest");
     assert.deepEqual([probe?.uuid, probe?.mode, probe?.dimm], [madeInGuest.uuid, "fsdax", hot.slot]);
+  });
+
+  await t.test("the agent asks again for a damaged request, and answers a repeated one from its stored reply without running it twice", async () => {
+    const p = qemuDomainPaths(state, "pre");
+    const good = encodeRequest("twice", "echo run >> /tmp/runs; wc -l < /tmp/runs");
+    const [head, body] = good.split("\n");
+    // One step at a time, as the host client does: the agent reads a request only when it is idle.
+    const steps: [string, RegExp][] = [
+      [`${head!.replace(/ [0-9a-f]{16}@@@$/, " 0000000000000000@@@")}\n${body}`, /@@@VNVDIMM-NAK twice@@@/],
+      [good, /@@@VNVDIMM-END twice rc=0@@@/],
+      [good, /@@@VNVDIMM-END twice rc=0@@@[\s\S]*@@@VNVDIMM-END twice rc=0@@@/],
+    ];
+    const seen = await withFileLock(p.agentLock, () => new Promise<string>((resolve, reject) => {
+      const sock = createConnection(p.agent);
+      let buf = "", step = 0;
+      sock.setEncoding("latin1");
+      sock.on("data", (d: string) => {
+        buf += d;
+        if (!steps[step]![1].test(buf)) return;
+        if (++step === steps.length) { sock.destroy(); resolve(buf); } else sock.write(steps[step]![0]);
+      });
+      sock.on("error", reject);
+      sock.on("connect", () => sock.write(steps[0]![0]));
+      setTimeout(() => { sock.destroy(); reject(new Error(`stuck at step ${step}: ${buf}`)); }, 30_000);
+    }));
+    assert.match(seen, /@@@VNVDIMM-NAK twice@@@/);
+    const outs = [...seen.matchAll(/@@@VNVDIMM-OUT twice@@@\n(\S*)\n/g)].map((m) => Buffer.from(m[1]!, "base64").toString().trim());
+    assert.deepEqual(outs, ["1", "1"]);
+    assert.equal((await guestSh("wc -l < /tmp/runs")).trim(), "1");
   });
 
   const list = await ok("list");

@@ -48,7 +48,8 @@ export class QemuGuest {
     const script = ns.mode === "devdax"
       ? `perl ${DAXIO} read ${dev} ${offset} ${length} ${ns.alignBytes}`
       : `dd if=${dev} bs=65536 iflag=skip_bytes,count_bytes skip=${offset} count=${length} 2>/tmp/dd.err || { cat /tmp/dd.err >&2; exit 1; }`;
-    const r = await this.exec(script);
+    // The agent port carries base64 out of the guest at about 180 KB/s: allow for it.
+    const r = await this.exec(script, 60_000 + length / 50);
     if (r.status !== 0 || r.stdout.length !== length) throw commandError("read", ns, r);
     return r.stdout;
   }
