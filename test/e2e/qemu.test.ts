@@ -299,7 +299,7 @@ test("boot B: after a destroy and a recreate by a new vnvdimm process, a new gue
   assert.match(await ok("destroy", "pre"), /Stopped domain pre/);
 });
 
-test("without a guest image, a qemu create says what to run and leaves the domain stopped on its extents", { skip: skip ? skip : false }, async () => {
+test("without a guest image, a qemu create says what to run and leaves the domain stopped on its extents", { skip }, async () => {
   const saved = process.env["VNVDIMM_GUEST_CACHE"];
   process.env["VNVDIMM_GUEST_CACHE"] = mkdtempSync(join(tmpdir(), "vnvdimm-nocache-"));
   try {
