@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmarks and prints one table.
 //   --json            rows as JSON
-//   --only a,b        only these benches (formats, hypervisor, guests)
+//   --only a,b        only these benches (formats, hypervisor, guests, qemu)
 // bench/hypervisor.ts is optional: when it is compiled, its exported bench
 // function runs too; it may return rows or print its own.
 import { benchFormats } from "./formats.js";
@@ -29,6 +29,7 @@ const BENCHES: Readonly<Record<string, () => Promise<Bench | undefined>>> = {
   formats: async () => () => benchFormats(),
   hypervisor: () => optional("./hypervisor.js", "benchHypervisor"),
   guests: () => optional("./guests.js", "benchGuests"),
+  qemu: () => optional("./qemu.js", "benchQemu"),
 };
 
 function parseArgs(argv: readonly string[]): { json: boolean; only: string[] } {

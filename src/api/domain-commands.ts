@@ -1,38 +1,65 @@
 // Domain and guest verbs: create, list, destroy, delete, attach, detach,
-// reclaim, and the guest's own view (namespaces, read, write).
+// reclaim, and the guest's own view (namespaces, read, write, exec). A qemu
+// domain's guest is the real Linux, asked through its agent; `probe` asks
+// vnvdimm's probe guest about the same domain instead.
 import {
-  ConfigError, LifecycleError, LedgerError, ProvisionError, attachVnvdimm, createDomain, deleteDomain, destroyDomain, detachVnvdimm,
-  listDomains, openGuest, reclaimOrphans, DomainBootError, type CreateResult,
+  ConfigError, LifecycleError, LedgerError, ProvisionError, QemuDomainError, attachToDomain, createDomain, deleteDomain, destroyRunningDomain,
+  detachFromDomain, listDomainsLive, openGuest, qemuGuest, readLedger, reclaimOrphans, DomainBootError, type CreateResult,
 } from "../toolstack/index.js";
+import { AgentError, LockTimeoutError, QemuArgvError, QemuGuestError, QemuLaunchError, QmpError, SetupError, shellQuote, type QemuGuest } from "../backends/index.js";
 import { GuestMemoryFault, NamespaceIoError } from "../devicemodel/index.js";
 import { FormatError } from "../formats/index.js";
 import type { Command } from "./command.js";
 import { UserError, type UserErrorCode } from "./errors.js";
 import { asUserError, type StateInput } from "./host-commands.js";
+import { setupUserError } from "./setup-commands.js";
 
 const LIFECYCLE_CODES: Record<LifecycleError["code"], UserErrorCode> = {
   "domain.missing": "not-found", "vnvdimm.missing": "not-found",
   "domain.exists": "conflict", "domain.running": "conflict", "domain.stopped": "conflict", "alloc.failed": "conflict",
 };
 
+/** Turns every typed error of the layers below into a UserError. */
+function toUserError(e: unknown): never {
+  if (e instanceof UserError) throw e;
+  if (e instanceof SetupError) throw setupUserError(e);
+  if (e instanceof QemuDomainError) throw new UserError(e.code === "qemu.unplug" ? "conflict" : "invalid-input", e.message, e.hint, 1, e.code);
+  if (e instanceof QemuLaunchError) throw new UserError(e.code === "qemu.path" ? "io" : "invalid-input", e.message, e.hint, e.code === "qemu.path" ? 2 : 1, e.code);
+  if (e instanceof QemuArgvError) throw new UserError("invalid-input", `Cannot build the QEMU command line: ${e.message}`, undefined, 1);
+  if (e instanceof QemuGuestError) throw new UserError(e.code === "guest.no-namespace" ? "not-found" : "invalid-input", e.message, e.hint, e.code === "guest.no-namespace" ? 2 : 1, e.code);
+  if (e instanceof QmpError) throw new UserError("conflict", `QEMU refused: ${e.desc}`, undefined, 1, "qmp.error");
+  if (e instanceof AgentError) throw new UserError("io", e.message, "the guest may still be booting or may have stopped; see `vnvdimm list`", 2, "agent.error");
+  if (e instanceof LockTimeoutError) throw new UserError("io", `Another vnvdimm command is talking to this guest (${e.message})`, "try again when it is done", 2, "agent.busy");
+  if (e instanceof ConfigError) throw new UserError("invalid-config", e.message, e.hint, 2, e.code);
+  if (e instanceof LifecycleError) throw new UserError(LIFECYCLE_CODES[e.code], e.message, e.hint, e.exit, e.code);
+  if (e instanceof LedgerError || e instanceof ProvisionError) {
+    const conflict = e.code === "ledger.locked" || e.code === "provision.foreign-labels";
+    throw new UserError(conflict ? "conflict" : "invalid-input", e.message, e.hint, 1, e.code);
+  }
+  if (e instanceof DomainBootError) throw new UserError("conflict", e.message, undefined, 1, e.failure.reason);
+  if (e instanceof NamespaceIoError || e instanceof GuestMemoryFault) throw new UserError("invalid-input", `Guest I/O failed: ${e.message}`, undefined, 1);
+  if (e instanceof FormatError) throw new UserError("invalid-input", e.message, undefined, 1);
+  return asUserError(e);
+}
+
 /** Runs `fn`, turning every typed error of the layers below into a UserError. */
 export function wrap<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof UserError) throw e;
-    if (e instanceof ConfigError) throw new UserError("invalid-config", e.message, e.hint, 2, e.code);
-    if (e instanceof LifecycleError) throw new UserError(LIFECYCLE_CODES[e.code], e.message, e.hint, e.exit, e.code);
-    if (e instanceof LedgerError || e instanceof ProvisionError) {
-      const conflict = e.code === "ledger.locked" || e.code === "provision.foreign-labels";
-      throw new UserError(conflict ? "conflict" : "invalid-input", e.message, e.hint, 1, e.code);
-    }
-    if (e instanceof DomainBootError) throw new UserError("conflict", e.message, undefined, 1, e.failure.reason);
-    if (e instanceof NamespaceIoError || e instanceof GuestMemoryFault) throw new UserError("invalid-input", `Guest I/O failed: ${e.message}`, undefined, 1);
-    if (e instanceof FormatError) throw new UserError("invalid-input", e.message, undefined, 1);
-    return asUserError(e);
+    toUserError(e);
   }
 }
+
+async function wrapAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    toUserError(e);
+  }
+}
+
+export type Backend = "builtin" | "qemu";
 
 export interface CreateInput extends StateInput {
   /** The xl-style config text. */
@@ -40,20 +67,24 @@ export interface CreateInput extends StateInput {
   /** Where the text came from, for messages ("vm1.cfg:3:5: …"); the file itself is never read here. */
   configFile?: string;
   force?: boolean;
+  /** Overrides the config's `backend =`. */
+  backend?: Backend;
 }
 export const createCommand: Command<CreateInput, CreateResult> = {
   name: "create", summary: "Create a domain from an xl-style config, or start a stopped one on the same pages",
-  run: (i) => wrap(() => createDomain(i.state, { configText: i.config, ...(i.configFile ? { configFile: i.configFile } : {}), force: i.force ?? false })),
+  run: (i) => wrap(() => createDomain(i.state, {
+    configText: i.config, ...(i.configFile ? { configFile: i.configFile } : {}), force: i.force ?? false, ...(i.backend ? { backend: i.backend } : {}),
+  })),
 };
 
-export const listCommand: Command<StateInput, ReturnType<typeof listDomains>> = {
-  name: "list", summary: "List domains, their vNVDIMMs and host extents",
-  run: (i) => wrap(() => listDomains(i.state)),
+export const listCommand: Command<StateInput, Awaited<ReturnType<typeof listDomainsLive>>> = {
+  name: "list", summary: "List domains, their vNVDIMMs and host extents; qemu domains as QEMU reports them",
+  run: (i) => wrapAsync(() => listDomainsLive(i.state)),
 };
 
-export const destroyCommand: Command<StateInput & { name: string }, ReturnType<typeof destroyDomain>> = {
-  name: "destroy", summary: "Stop a domain; its extents stay held for it (contents intact)",
-  run: (i) => wrap(() => destroyDomain(i.state, i.name)),
+export const destroyCommand: Command<StateInput & { name: string }, Awaited<ReturnType<typeof destroyRunningDomain>>> = {
+  name: "destroy", summary: "Stop a domain (a qemu guest powers off); its extents stay held for it (contents intact)",
+  run: (i) => wrapAsync(() => destroyRunningDomain(i.state, i.name)),
 };
 
 export const deleteCommand: Command<StateInput & { name: string }, ReturnType<typeof deleteDomain>> = {
@@ -61,14 +92,14 @@ export const deleteCommand: Command<StateInput & { name: string }, ReturnType<ty
   run: (i) => wrap(() => deleteDomain(i.state, i.name)),
 };
 
-export const attachCommand: Command<StateInput & { name: string; spec: string; force?: boolean }, ReturnType<typeof attachVnvdimm>> = {
-  name: "attach", summary: "Hotplug a vNVDIMM into a domain",
-  run: (i) => wrap(() => attachVnvdimm(i.state, i.name, i.spec, { force: i.force ?? false })),
+export const attachCommand: Command<StateInput & { name: string; spec: string; force?: boolean }, Awaited<ReturnType<typeof attachToDomain>>> = {
+  name: "attach", summary: "Hotplug a vNVDIMM into a domain (a running qemu domain through QMP)",
+  run: (i) => wrapAsync(() => attachToDomain(i.state, i.name, i.spec, { force: i.force ?? false })),
 };
 
-export const detachCommand: Command<StateInput & { name: string; id: string }, ReturnType<typeof detachVnvdimm>> = {
-  name: "detach", summary: "Hot-unplug a vNVDIMM from a domain and release its extent",
-  run: (i) => wrap(() => detachVnvdimm(i.state, i.name, i.id)),
+export const detachCommand: Command<StateInput & { name: string; id: string }, ReturnType<typeof detachFromDomain>> = {
+  name: "detach", summary: "Hot-unplug a vNVDIMM from a domain and release its extent (QEMU cannot: stop a qemu domain first)",
+  run: (i) => wrap(() => detachFromDomain(i.state, i.name, i.id)),
 };
 
 export const reclaimCommand: Command<StateInput, ReturnType<typeof reclaimOrphans>> = {
@@ -78,10 +109,24 @@ export const reclaimCommand: Command<StateInput, ReturnType<typeof reclaimOrphan
 
 export interface GuestNamespaceRow { uuid: string | null; name: string; size: bigint; mode: string; dimm: number; readOnly: boolean }
 
-export const guestNamespacesCommand: Command<StateInput & { name: string }, { namespaces: GuestNamespaceRow[] }> = {
+/** A guest verb's input: `probe` asks vnvdimm's probe guest even when the domain runs a real Linux. */
+export type GuestInput = StateInput & { name: string; probe?: boolean };
+
+/** The real Linux of a running qemu domain, or undefined when the probe guest answers (builtin, or probe). */
+async function realGuest(i: GuestInput): Promise<QemuGuest | undefined> {
+  if (i.probe) return undefined;
+  const d = readLedger(i.state).domains.find((x) => x.name === i.name);
+  if (d?.backend !== "qemu") return undefined;
+  if (d.status !== "running") throw new LifecycleError("domain.stopped", `Domain ${i.name} is not running`, "start it with `vnvdimm create`");
+  return qemuGuest(i.state, i.name);
+}
+
+export const guestNamespacesCommand: Command<GuestInput, { namespaces: GuestNamespaceRow[] }> = {
   name: "guest namespaces", summary: "What the guest sees: its namespaces, as the guest's own driver finds them",
-  run: (i) => wrap(() => {
-    const g = openGuest(i.state, i.name);
+  run: (i) => wrapAsync(async () => {
+    const real = await realGuest(i);
+    if (real) return { namespaces: (await real.namespaces()).map((n) => ({ uuid: n.uuid, name: n.name, size: n.sizeBytes, mode: n.mode, dimm: n.dimm, readOnly: n.readOnly })) };
+    const g = openGuest(i.state, i.name, { probe: i.probe ?? false });
     try {
       const v = g.domain.guest.view();
       return { namespaces: v.namespaces.map((n) => ({ uuid: n.uuid, name: n.name, size: g.domain.guest.io(n).sizeBytes, mode: n.mode, dimm: n.handle - 1, readOnly: n.readOnly })) };
@@ -95,9 +140,17 @@ function guestNs(g: ReturnType<typeof openGuest>, ref: string) {
   return g.domain.guest.io(ns);
 }
 
-export const guestWriteCommand: Command<StateInput & { name: string; namespace: string; offset: bigint; bytes: Uint8Array }, { written: number }> = {
+export const guestWriteCommand: Command<GuestInput & { namespace: string; offset: bigint; bytes: Uint8Array }, { written: number }> = {
   name: "guest write", summary: "Write bytes into a namespace through the guest's view of it",
-  run: (i) => wrap(() => {
+  run: (i) => wrapAsync(async () => {
+    if (i.probe && readLedger(i.state).domains.find((x) => x.name === i.name)?.backend === "qemu") {
+      throw new UserError("invalid-input", "The probe guest does not write to a qemu domain: its real guest owns the media while it runs", "write through the real guest (without --probe)", 1);
+    }
+    const real = await realGuest(i);
+    if (real) {
+      await real.write(i.namespace, i.offset, i.bytes);
+      return { written: i.bytes.length };
+    }
     const g = openGuest(i.state, i.name);
     try {
       guestNs(g, i.namespace).write(i.offset, i.bytes);
@@ -106,10 +159,27 @@ export const guestWriteCommand: Command<StateInput & { name: string; namespace: 
   }),
 };
 
-export const guestReadCommand: Command<StateInput & { name: string; namespace: string; offset: bigint; length: number }, { bytes: Uint8Array }> = {
+export const guestReadCommand: Command<GuestInput & { namespace: string; offset: bigint; length: number }, { bytes: Uint8Array }> = {
   name: "guest read", summary: "Read from a namespace through the guest's view of it",
-  run: (i) => wrap(() => {
-    const g = openGuest(i.state, i.name);
+  run: (i) => wrapAsync(async () => {
+    const real = await realGuest(i);
+    if (real) return { bytes: await real.read(i.namespace, i.offset, i.length) };
+    const g = openGuest(i.state, i.name, { probe: i.probe ?? false });
     try { return { bytes: guestNs(g, i.namespace).read(i.offset, i.length) }; } finally { g.close(); }
   }),
 };
+
+export const guestExecCommand: Command<StateInput & { name: string; argv: string[] }, { stdout: Uint8Array; stderr: Uint8Array; status: number }> = {
+  name: "guest exec", summary: "Run a command in a qemu domain's Linux guest; prints its output and exits with its status",
+  run: (i) => wrapAsync(async () => {
+    const d = readLedger(i.state).domains.find((x) => x.name === i.name);
+    if (!d) throw new LifecycleError("domain.missing", `No domain named ${i.name}`, "see `vnvdimm list`", 2);
+    if (d.backend !== "qemu") throw new UserError("invalid-input", `Domain ${i.name} runs the builtin probe guest, which has no shell`, "create it with `--backend qemu` for a real Linux guest", 1);
+    const g = await realGuest(i);
+    const r = await g!.exec(i.argv.map(shellArg).join(" "));
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+  }),
+};
+
+/** Each argv word as one shell word, so `guest exec vm -- ndctl list -N` runs exactly that. */
+const shellArg = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : shellQuote(s));

@@ -9,3 +9,4 @@ export * from "./pmem-map.js";
 export * from "./routes.js";
 export * from "./json.js";
 export * from "./daemon-info.js";
+export * from "./setup-commands.js";

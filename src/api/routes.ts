@@ -11,7 +11,7 @@ import type { PmemMgmtPlacement, RegionType } from "../hypervisor/index.js";
 import { UserError } from "./errors.js";
 import { hostMceCommand, hostStatusCommand, pmemListCommand, pmemReserveCommand, pmemSetupCommand } from "./host-commands.js";
 import {
-  attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
+  attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestExecCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
   listCommand, reclaimCommand,
 } from "./domain-commands.js";
 import { pmemMapCommand } from "./pmem-map.js";
@@ -79,6 +79,10 @@ const u64 = (what: string) => z.union([z.number(), z.bigint(), z.string()]).tran
 });
 const domainName = z.string().min(1).max(128).describe("domain name");
 const force = z.boolean().optional().describe("overwrite what would otherwise be refused (its data is lost)");
+// A query string carries text; a JSON body a boolean.
+const probe = z.union([z.boolean(), z.enum(["true", "false", "1", "0"])]).optional()
+  .transform((v) => v === true || v === "true" || v === "1")
+  .describe("ask vnvdimm's probe guest instead of a qemu domain's real Linux");
 const REGION_TYPES = ["raw", "mgmt", "data"] as const;
 
 export const routes = [
@@ -153,9 +157,12 @@ export const routes = [
     input: z.object({
       config: z.string().min(1).max(DEFAULT_BODY_LIMIT / 2).describe("xl-style domain config text"),
       configFile: z.string().max(4096).optional().describe("where the text came from, used only in messages"),
+      backend: z.enum(["builtin", "qemu"]).optional().describe("overrides the config's backend = (qemu: a real Linux guest; see `vnvdimm setup qemu`)"),
       force,
     }).strict(),
-    run: (i, { state }) => createCommand.run({ state, config: i.config, force: i.force ?? false, ...(i.configFile ? { configFile: i.configFile } : {}) }),
+    run: (i, { state }) => createCommand.run({
+      state, config: i.config, force: i.force ?? false, ...(i.configFile ? { configFile: i.configFile } : {}), ...(i.backend ? { backend: i.backend } : {}),
+    }),
     status: (o) => (o.recreated ? 200 : 201),
     statuses: [201, 200],
     change: (_i, o) => ({ kind: o.recreated ? "domain.started" : "domain.created", domain: o.name }),
@@ -197,8 +204,8 @@ export const routes = [
   route({
     id: "guestNamespaces", method: "GET", path: "/api/domains/{name}/namespaces", cli: "vnvdimm guest namespaces",
     summary: guestNamespacesCommand.summary,
-    input: z.object({ name: domainName }).strict(),
-    run: (i, { state }) => guestNamespacesCommand.run({ state, name: i.name }),
+    input: z.object({ name: domainName, probe }).strict(),
+    run: (i, { state }) => guestNamespacesCommand.run({ state, name: i.name, probe: i.probe ?? false }),
   }),
   route({
     id: "guestRead", method: "GET", path: "/api/domains/{name}/namespaces/{namespace}/data", cli: "vnvdimm guest read",
@@ -208,9 +215,10 @@ export const routes = [
       name: domainName, namespace: z.string().min(1).max(128).describe("namespace uuid or name"),
       offset: u64("a byte offset"),
       length: safeInt("a length").refine((n) => n <= MAX_GUEST_IO_BYTES, `at most ${MAX_GUEST_IO_BYTES} bytes per read`),
+      probe,
     }).strict(),
     run: async (i, { state }) => {
-      const r = await guestReadCommand.run({ state, name: i.name, namespace: i.namespace, offset: i.offset, length: i.length });
+      const r = await guestReadCommand.run({ state, name: i.name, namespace: i.namespace, offset: i.offset, length: i.length, probe: i.probe ?? false });
       return { length: r.bytes.length, base64: Buffer.from(r.bytes).toString("base64") };
     },
   }),
@@ -225,6 +233,18 @@ export const routes = [
     }).strict(),
     run: (i, { state }) => guestWriteCommand.run({ state, name: i.name, namespace: i.namespace, offset: i.offset, bytes: new Uint8Array(Buffer.from(i.base64, "base64")) }),
     change: (i) => ({ kind: "guest.write", domain: i.name }),
+  }),
+  route({
+    id: "guestExec", method: "POST", path: "/api/domains/{name}/exec", cli: "vnvdimm guest exec",
+    summary: guestExecCommand.summary,
+    input: z.object({
+      name: domainName,
+      argv: z.array(z.string().max(4096)).min(1).max(256).describe("the command and its arguments, each one shell word in the guest"),
+    }).strict(),
+    run: async (i, { state }) => {
+      const r = await guestExecCommand.run({ state, name: i.name, argv: i.argv });
+      return { status: r.status, stdout: Buffer.from(r.stdout).toString("base64"), stderr: Buffer.from(r.stderr).toString("base64") };
+    },
   }),
   route({
     id: "reclaim", method: "POST", path: "/api/reclaim", cli: "vnvdimm reclaim",

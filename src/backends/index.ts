@@ -1,2 +1,3 @@
 // The public face of src/backends.
 export * from "./builtin/index.js";
+export * from "./qemu/index.js";

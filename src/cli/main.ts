@@ -11,6 +11,7 @@ import { registerHost } from "./commands/host.js";
 import { registerPmem } from "./commands/pmem.js";
 import { registerDomains } from "./commands/domains.js";
 import { registerUp } from "./commands/up.js";
+import { registerSetup } from "./commands/setup.js";
 
 export type { Io };
 
@@ -63,6 +64,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
   registerPmem(program, { io, setExit });
   registerDomains(program, { io, setExit });
   registerUp(program, { io, setExit });
+  registerSetup(program, { io, setExit });
   return program;
 }
 

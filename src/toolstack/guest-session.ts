@@ -1,5 +1,8 @@
-// A running domain's guest, whatever the backend: for builtin, vnvdimm's
-// device model with the probe guest behind it.
+// A running domain's builtin guest: vnvdimm's device model with the probe
+// guest behind it. For a qemu domain it is the same domain seen by the probe
+// guest instead of by the real Linux (opts.probe): the same NFIT layout, the
+// same label areas and pages, through vnvdimm's own model. A qemu domain's
+// real guest is reached through qemuGuest.
 import { readBadBlocks } from "../host/index.js";
 import { startBuiltinDomain, type BuiltinDomain } from "../backends/index.js";
 import { LifecycleError, openToolstack, type Toolstack } from "./lifecycle.js";
@@ -11,14 +14,14 @@ export interface GuestSession {
   close(): void;
 }
 
-export function openGuest(state: string, name: string): GuestSession {
+export function openGuest(state: string, name: string, opts: { probe?: boolean } = {}): GuestSession {
   const ts = openToolstack(state);
   try {
     const d = ts.ledger.domains.find((x) => x.name === name);
     if (!d) throw new LifecycleError("domain.missing", `No domain named ${name}`, "see `vnvdimm list`", 2);
     const run = ts.running.get(name);
     if (!run) throw new LifecycleError("domain.stopped", `Domain ${name} is not running`, `start it with \`vnvdimm create\``, 1);
-    if (d.backend !== "builtin") throw new LifecycleError("domain.stopped", `Domain ${name} uses the ${d.backend} backend, which is not available yet`, undefined, 2);
+    if (d.backend !== "builtin" && !opts.probe) throw new LifecycleError("domain.stopped", `Domain ${name} uses the ${d.backend} backend; its guest is a real Linux`, "ask it through the qemu guest agent (the `vnvdimm guest` verbs do), or pass --probe for vnvdimm's probe guest", 2);
     const domain = startBuiltinDomain({
       hv: ts.booted.hv, domid: run.domid, media: ts.booted.media, layout: run.layout,
       extents: run.extents.filter((e) => e.state === "held"),

@@ -7,3 +7,5 @@ export * from "./domain-boot.js";
 export * from "./provision-extent.js";
 export * from "./lifecycle.js";
 export * from "./guest-session.js";
+export * from "./qemu-domain.js";
+export * from "./backend-lifecycle.js";

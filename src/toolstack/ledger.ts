@@ -9,9 +9,10 @@
 // "held" when provisioning has finished; after a crash, "allocating" extents
 // are orphans the user can reclaim or finish. Concurrent commands are
 // serialised by an exclusive lock file.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
+import { releasePidLock, tryPidLock } from "../backends/index.js";
 
 const big = z.string().regex(/^\d+$/).transform((s) => BigInt(s));
 
@@ -94,29 +95,15 @@ export function writeLedger(state: string, l: Ledger): void {
   fsyncDir(dirname(p));
 }
 
-function pidAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === "EPERM"; }
-}
-
 /** Runs `fn` holding the toolstack lock; a lock left by a killed process is taken over. */
 export function withLedgerLock<T>(state: string, fn: () => T): T {
   const p = lockPath(state);
   mkdirSync(dirname(p), { recursive: true });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(p, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const holder = Number(readFileSync(p, "utf8") || "0");
-      if (!holder || !pidAlive(holder)) { try { unlinkSync(p); } catch { /* another taker won */ } continue; }
-      if (attempt > 2000) throw new LedgerError("ledger.locked", `The toolstack state is locked by process ${holder}`, "wait for it to finish, or stop it");
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-    }
+  for (let attempt = 0, r = tryPidLock(p); !r.taken; attempt++, r = tryPidLock(p)) {
+    if (attempt > 2000) throw new LedgerError("ledger.locked", `The toolstack state is locked by process ${r.holder}`, "wait for it to finish, or stop it");
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
   }
-  try { return fn(); } finally { try { unlinkSync(p); } catch { /* already gone */ } }
+  try { return fn(); } finally { releasePidLock(p); }
 }
 
 /** Crash points for tests: VNVDIMM_CRASH_AT=<name> makes the process kill itself there. */

@@ -12,6 +12,8 @@ import { bootHost, type BootedHost } from "./host-boot.js";
 import { crashPoint, readLedger, withLedgerLock, writeLedger, type Ledger, type LedgerDomain, type LedgerExtent } from "./ledger.js";
 import { applyProvision, checkNoForeignLabels, prepareProvision, type PreparedProvision } from "./provision-extent.js";
 import { startDomain, type RunningDomain } from "./domain-boot.js";
+import { startQemuDomain } from "./qemu-domain.js";
+import { qemuDomainPaths } from "../backends/index.js";
 
 const PAGE = BigInt(PAGE_BYTES);
 
@@ -70,7 +72,29 @@ function save(state: string, l: Ledger): Ledger {
   return readLedger(state);
 }
 
-export interface CreateResult { name: string; domid: number; recreated: boolean; extents: LedgerExtent[] }
+export interface CreateResult {
+  name: string; domid: number; recreated: boolean; extents: LedgerExtent[]; backend: "builtin" | "qemu";
+  /** For the qemu backend: the QEMU process and where its guest's console goes. */
+  qemu?: { pid: number; accel: string; console: string };
+}
+
+/**
+ * Maps the domain's extents in the hypervisor and, for the qemu backend,
+ * starts QEMU on them. A QEMU that refuses to start leaves the domain
+ * stopped, its extents still held (and provisioned) for the next create.
+ */
+function startBackend(state: string, b: BootedHost, l: Ledger, d: LedgerDomain): { run: RunningDomain; qemu?: CreateResult["qemu"] } {
+  const run = startDomain(b, d);
+  if (d.backend !== "qemu") return { run };
+  try {
+    const rec = startQemuDomain(state, b, d, run);
+    return { run, qemu: { pid: rec.pid, accel: rec.accel, console: qemuDomainPaths(state, d.name).console } };
+  } catch (e) {
+    d.status = "stopped";
+    save(state, l);
+    throw e;
+  }
+}
 
 /**
  * Creates a domain from a config, or starts a stopped one again on the same pages.
@@ -88,10 +112,12 @@ export function createDomain(state: string, input: { configText: string; configF
         const orphan = existing.extents.find((e) => e.state === "allocating");
         if (orphan) throw new LifecycleError("domain.exists", `Domain ${cfg.name} has an unfinished allocation (a crash during create)`, "run `vnvdimm reclaim` first");
         existing.status = "running";
+        // The same pages, with either backend: a guest's data does not depend on who emulates the DIMMs.
+        if (input.backend) existing.backend = input.backend;
         l = save(state, l);
         const d = l.domains.find((x) => x.name === cfg.name)!;
-        const run = startDomain(ts.booted, d);
-        return { name: d.name, domid: run.domid, recreated: true, extents: d.extents };
+        const { run, qemu } = startBackend(state, ts.booted, l, d);
+        return { name: d.name, domid: run.domid, recreated: true, extents: d.extents, backend: d.backend, ...(qemu ? { qemu } : {}) };
       }
       const txid = randomUUID();
       const dom: LedgerDomain = {
@@ -121,8 +147,8 @@ export function createDomain(state: string, input: { configText: string; configF
       for (const e of d.extents) { e.state = "held"; e.provisioned = true; }
       l = save(state, l);
       const committed = l.domains.find((x) => x.name === cfg.name)!;
-      const run = startDomain(ts.booted, committed);
-      return { name: committed.name, domid: run.domid, recreated: false, extents: committed.extents };
+      const { run, qemu } = startBackend(state, ts.booted, l, committed);
+      return { name: committed.name, domid: run.domid, recreated: false, extents: committed.extents, backend: committed.backend, ...(qemu ? { qemu } : {}) };
     } finally {
       ts.close();
     }

@@ -1,14 +1,19 @@
-// `vnvdimm create|list|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …`.
+// `vnvdimm create|list|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …` (namespaces, write, read, exec).
 import { readFileSync, writeFileSync } from "node:fs";
-import { InvalidArgumentError, type Command as Cli } from "commander";
+import { InvalidArgumentError, Option, type Command as Cli } from "commander";
 import { MAX_GUEST_IO_BYTES, UserError, routeById } from "../../api/index.js";
 import { hexn, human, table } from "../table.js";
 import { call } from "../transport.js";
-import { examples, print, stateful, stateOf, type Ctx } from "./shared.js";
+import { examples, print, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
 
 function offsetArg(v: string): bigint {
   if (!/^(0x[0-9a-f]+|\d+)$/i.test(v)) throw new InvalidArgumentError("expected a byte offset (decimal or 0x hex)");
   return BigInt(v);
+}
+
+function backendArg(v: string): "builtin" | "qemu" {
+  if (v !== "builtin" && v !== "qemu") throw new InvalidArgumentError("expected builtin or qemu");
+  return v;
 }
 
 function lengthArg(v: string): number {
@@ -30,12 +35,15 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .description(summary("createDomain"))
     .option("--force", "provision over label areas that hold labels vnvdimm did not write for this domain (their data is lost)", false)
     .addHelpText("after", `\nExample config:\n  name = "vm1"\n  memory = 2048\n  vnvdimms = [ 'size=1G, node=0, namespace=fsdax:data, labels=v1.2' ]\n` +
-      examples("vnvdimm create vm1.cfg", "vnvdimm create vm1.cfg --json   # again after `destroy`: starts it on the same pages"))
-    .action(async (file: string, o: { state?: string; json: boolean; force: boolean }) => {
+      examples("vnvdimm create vm1.cfg", "vnvdimm create vm1.cfg --backend qemu   # a real Linux guest (see `vnvdimm setup qemu`)",
+        "vnvdimm create vm1.cfg --json   # again after `destroy`: starts it on the same pages"))
+    .addOption(new Option("--backend <backend>", "builtin (the probe guest) or qemu (a real Linux guest; see `vnvdimm setup qemu`); default: the config's backend=").argParser(backendArg))
+    .action(async (file: string, o: { state?: string; json: boolean; force: boolean; backend?: "builtin" | "qemu" }) => {
       const config = readUserFile(file, "domain config", "pass the path of an xl-style config").toString("utf8");
-      const r = await call("createDomain", { config, configFile: file, force: o.force }, { state: stateOf(o) });
-      print(ctx, o.json, r, () => `${r.recreated ? "Started" : "Created"} domain ${r.name} (domid ${r.domid})${r.recreated ? " on the same pages" : ""}\n` +
-        table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])));
+      const r = await call("createDomain", { config, configFile: file, force: o.force, ...(o.backend ? { backend: o.backend } : {}) }, { state: stateOf(o) });
+      print(ctx, o.json, r, () => `${r.recreated ? "Started" : "Created"} domain ${r.name} (domid ${r.domid}, backend ${r.backend})${r.recreated ? " on the same pages" : ""}\n` +
+        table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])) +
+        (r.qemu ? `\nQEMU pid ${r.qemu.pid} (${r.qemu.accel}); guest console: ${shortPath(r.qemu.console)}` : ""));
     });
 
   stateful(program.command("list")).description(summary("listDomains"))
@@ -44,7 +52,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
       const r = await call("listDomains", {}, { state: stateOf(o) });
       print(ctx, o.json, r, () => {
         if (!r.domains.length && !r.orphans.length) return "  (no domains; create one with `vnvdimm create CONFIG`)";
-        const out = [table(["name", "domid", "status", "backend", "memory", "vnvdimms"], r.domains.map((d) => [d.name, d.domid ?? "-", d.status, d.backend, `${d.memoryMiB} MiB`, d.vnvdimms.map((v) => `${v.id}:${human(v.sizeBytes)}@${hexn(v.smfn)}`).join(" ")]))];
+        const out = [table(["name", "domid", "status", "backend", "memory", "vnvdimms"], r.domains.map((d) => [d.name, d.domid ?? "-", d.qemu ? `${d.status} (qemu: ${d.qemu.status}${d.qemu.pid ? `, pid ${d.qemu.pid}` : ""})` : d.status, d.backend, `${d.memoryMiB} MiB`, d.vnvdimms.map((v) => `${v.id}:${human(v.sizeBytes)}@${hexn(v.smfn)}`).join(" ")]))];
         for (const d of r.domains.filter((x) => x.error)) out.push(`  ${d.name}: ${d.error}`);
         if (r.orphans.length) out.push("", `Unfinished allocations (a crash mid-operation): ${r.orphans.map((o) => `${o.domain} (${o.extents.length})`).join(", ")}; run \`vnvdimm reclaim\``);
         return out.join("\n");
@@ -55,7 +63,8 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .addHelpText("after", examples("vnvdimm destroy vm1"))
     .action(async (name: string, o: { state?: string; json: boolean }) => {
       const r = await call("destroyDomain", { name }, { state: stateOf(o) });
-      print(ctx, o.json, r, () => `Stopped domain ${r.name}; its ${r.releasedPages} pages stay held for it (\`vnvdimm delete ${r.name}\` releases them)`);
+      const qemu = r.qemu === "poweroff" ? " (the guest powered off)" : r.qemu === "quit" ? " (QEMU quit)" : r.qemu === "kill" ? " (QEMU had to be killed)" : r.qemu === "not-running" ? " (QEMU had already exited)" : "";
+      print(ctx, o.json, r, () => `Stopped domain ${r.name}${qemu}; its ${r.releasedPages} pages stay held for it (\`vnvdimm delete ${r.name}\` releases them)`);
     });
 
   stateful(program.command("delete").argument("<name>")).description(summary("deleteDomain"))
@@ -71,7 +80,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .addHelpText("after", examples("vnvdimm attach vm1 'size=256M, node=1, namespace=sector:logs'", "vnvdimm attach vm1 'type=mfn, backend=0x480000, nr_pages=65568'"))
     .action(async (name: string, spec: string, o: { state?: string; json: boolean; force: boolean }) => {
       const r = await call("attachVnvdimm", { name, spec, force: o.force }, { state: stateOf(o) });
-      print(ctx, o.json, r, () => `Attached ${r.extent.id} (slot ${r.extent.slot}, ${r.extent.nrPages} pages at ${hexn(r.extent.smfn)}) to ${r.name}`);
+      print(ctx, o.json, r, () => `Attached ${r.extent.id} (slot ${r.extent.slot}, ${r.extent.nrPages} pages at ${hexn(r.extent.smfn)}) to ${r.name}${r.hotplugged ? "; hotplugged into the running QEMU" : ""}`);
     });
 
   stateful(program.command("detach").argument("<name>").argument("<id>", "vNVDIMM id or slot")).description(summary("detachVnvdimm"))
@@ -91,10 +100,11 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
 
   const guest = program.command("guest").description("What a domain's guest sees, through its own drivers")
     .addHelpText("after", examples("vnvdimm guest namespaces vm1", "vnvdimm guest write vm1 data 0 hello.txt", "vnvdimm guest read vm1 data 0 21"));
-  stateful(guest.command("namespaces").argument("<name>")).description(summary("guestNamespaces"))
+  const probe = (c: Cli) => c.option("--probe", "ask vnvdimm's probe guest about the domain, even when it runs a real Linux (qemu)", false);
+  probe(stateful(guest.command("namespaces").argument("<name>"))).description(summary("guestNamespaces"))
     .addHelpText("after", examples("vnvdimm guest namespaces vm1"))
-    .action(async (name: string, o: { state?: string; json: boolean }) => {
-      const r = await call("guestNamespaces", { name }, { state: stateOf(o) });
+    .action(async (name: string, o: { state?: string; json: boolean; probe: boolean }) => {
+      const r = await call("guestNamespaces", { name, probe: o.probe }, { state: stateOf(o) });
       print(ctx, o.json, r.namespaces, () => r.namespaces.length
         ? table(["uuid", "name", "size", "mode", "dimm"], r.namespaces.map((n) => [n.uuid ?? "(label-less)", n.name || "-", human(n.size), n.mode + (n.readOnly ? " (ro)" : ""), n.dimm]))
         : "  (the guest sees no namespaces)");
@@ -108,14 +118,29 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
       const r = await call("guestWrite", { name, namespace, offset, base64: bytes.toString("base64") }, { state: stateOf(o) });
       print(ctx, o.json, r, () => `Wrote ${r.written} bytes at ${offset} of ${namespace}`);
     });
-  stateful(guest.command("read").argument("<name>").argument("<namespace>", "uuid or name").argument("<offset>", "byte offset", offsetArg).argument("<length>", "bytes", lengthArg))
+  probe(stateful(guest.command("read").argument("<name>").argument("<namespace>", "uuid or name").argument("<offset>", "byte offset", offsetArg).argument("<length>", "bytes", lengthArg)))
     .description(summary("guestRead")).option("--out <file>", "write the bytes to a file instead of stdout")
     .addHelpText("after", examples("vnvdimm guest read vm1 data 0 21", "vnvdimm guest read vm1 data 0x1000 4096 --out block.bin"))
-    .action(async (name: string, namespace: string, offset: bigint, length: number, o: { state?: string; json: boolean; out?: string }) => {
-      const r = await call("guestRead", { name, namespace, offset, length }, { state: stateOf(o) });
+    .action(async (name: string, namespace: string, offset: bigint, length: number, o: { state?: string; json: boolean; out?: string; probe: boolean }) => {
+      const r = await call("guestRead", { name, namespace, offset, length, probe: o.probe }, { state: stateOf(o) });
       const bytes = Buffer.from(r.base64, "base64");
       if (o.out) { writeFileSync(o.out, bytes); print(ctx, o.json, { bytes: bytes.length, out: o.out }, () => `Read ${bytes.length} bytes into ${o.out}`); return; }
       if (o.json) { print(ctx, true, r, () => ""); return; }
       ctx.io.out(bytes.toString("latin1"));
+    });
+
+  stateful(guest.command("exec").argument("<name>").argument("<command...>", "the command and its arguments (after --)"))
+    .description(summary("guestExec"))
+    .addHelpText("after", "\nThe command runs under the guest's busybox sh as root, with ndctl, daxctl and mkfs.ext4.\n" +
+      examples("vnvdimm guest exec vm1 -- ndctl list -N -v", "vnvdimm guest exec vm1 -- sh -c 'mount -o dax /dev/pmem0 /mnt && ls /mnt'"))
+    .action(async (name: string, command: string[], o: { state?: string; json: boolean }) => {
+      const r = await call("guestExec", { name, argv: command }, { state: stateOf(o) });
+      const stdout = Buffer.from(r.stdout, "base64").toString("utf8"), stderr = Buffer.from(r.stderr, "base64").toString("utf8");
+      if (o.json) print(ctx, true, { status: r.status, stdout, stderr }, () => "");
+      else {
+        ctx.io.out(stdout);
+        ctx.io.err(stderr);
+      }
+      ctx.setExit(r.status);
     });
 }

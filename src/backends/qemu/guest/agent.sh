@@ -1,0 +1,98 @@
+# vnvdimm's guest agent (busybox sh), delivered through fw_cfg and run by
+# /init as PID 1.
+#
+# On the serial console (ttyS0, captured to the domain's console.log) it
+# reports between markers: what the guest's own ndctl found at boot, then
+# READY; then one line per request served (id, size, status). On the agent port (ttyS1, a unix socket on the host) it serves
+# requests, one at a time:
+#
+#   host:  @@@VNVDIMM-REQ <id> <n> <sum>@@@\n  then exactly <n> bytes: a base64 sh script,
+#          whose sha256 starts with the 16 hex digits <sum>
+#   guest: @@@VNVDIMM-ACK <id>@@@\n        the script arrived whole; it runs now
+#      or  @@@VNVDIMM-NAK <id>@@@\n        it arrived damaged; send it again
+#          @@@VNVDIMM-OUT <id>@@@\n <base64 stdout>
+#          @@@VNVDIMM-ERR <id>@@@\n <base64 stderr>
+#          @@@VNVDIMM-END <id> rc=<status>@@@\n
+#
+# A request that repeats the last id is not run again: its stored reply is
+# sent again, so the host may resend a request whose ACK or reply it lost
+# without running anything twice. Scripts run in a subshell with stdin from
+# /dev/null; nothing a script does can stop the loop except powering off.
+PORT=/dev/ttyS1
+MAX_REQUEST=16777216
+
+for bus in /sys/bus/nd/devices/ndbus*; do
+	[ -e "$bus/wait_probe" ] && cat "$bus/wait_probe" >/dev/null 2>&1
+done
+# From here on only emergencies reach the console: the markers stay readable.
+echo 1 >/proc/sys/kernel/printk
+
+echo "@@@VNVDIMM-BOOT-BEGIN@@@"
+ndctl list -R -N -D -v 2>&1
+echo "@@@VNVDIMM-BOOT-END@@@"
+
+stty -F "$PORT" raw -echo -opost 2>/dev/null
+exec 3<>"$PORT"
+echo "@@@VNVDIMM-READY uptime=$(cut -d' ' -f1 /proc/uptime)@@@"
+
+respond() { # id rc out-file err-file
+	{
+		echo "@@@VNVDIMM-OUT $1@@@"
+		base64 "$3"
+		echo "@@@VNVDIMM-ERR $1@@@"
+		base64 "$4"
+		echo "@@@VNVDIMM-END $1 rc=$2@@@"
+	} >&3
+}
+
+refuse() { # id rc message
+	echo "vnvdimm-agent: $3" >/tmp/agent.err
+	: >/tmp/agent.out
+	respond "$1" "$2" /tmp/agent.out /tmp/agent.err
+}
+
+nak() { # id why
+	echo "vnvdimm-agent: request $1: $2, asking for it again"
+	echo "@@@VNVDIMM-NAK $1@@@" >&3
+}
+
+last=
+serve() { # the header line, without its markers: "<id> <n> <sum>"
+	set -- $1
+	id=$1 n=$2 sum=$3
+	case "$id" in '' | *[!A-Za-z0-9]*) return ;; esac
+	case "$n" in '' | *[!0-9]*) nak "$id" "bad length"; return ;; esac
+	[ "$n" -le "$MAX_REQUEST" ] || { refuse "$id" 250 "request of $n bytes is too long"; return; }
+	# A sender that dies mid-request must not wedge the agent: give up after 30 s.
+	timeout 30 head -c "$n" <&3 >/tmp/req.b64
+	[ "$(wc -c </tmp/req.b64)" -eq "$n" ] || { nak "$id" "truncated"; return; }
+	[ "$(sha256sum </tmp/req.b64 | cut -c1-16)" = "$sum" ] || { nak "$id" "damaged"; return; }
+	base64 -d /tmp/req.b64 >/tmp/req.sh 2>/dev/null || { nak "$id" "not base64"; return; }
+	echo "@@@VNVDIMM-ACK $id@@@" >&3
+	if [ "$id" = "$last" ]; then
+		echo "vnvdimm-agent: request $id again: its reply again"
+	else
+		echo "vnvdimm-agent: request $id: $n bytes"
+		(cd / && sh /tmp/req.sh) </dev/null >/tmp/last.out 2>/tmp/last.err
+		lastrc=$?
+		last=$id
+		echo "vnvdimm-agent: request $id: status $lastrc, $(wc -c </tmp/last.out)+$(wc -c </tmp/last.err) bytes out"
+	fi
+	respond "$id" "$lastrc" /tmp/last.out /tmp/last.err
+	rm -f /tmp/req.b64 /tmp/req.sh
+}
+
+while :; do
+	if ! IFS= read -r line <&3; then
+		sleep 1
+		continue
+	fi
+	line=${line%"$(printf '\r')"}
+	case "$line" in
+	*"@@@VNVDIMM-REQ "*"@@@")
+		# Whatever precedes the marker on the line (the tail of a request whose sender died) is dropped.
+		line=${line##*"@@@VNVDIMM-REQ "}
+		serve "${line%"@@@"}"
+		;;
+	esac
+done

@@ -1,0 +1,62 @@
+// The lifecycle verbs that reach a running backend: destroy stops QEMU before
+// the domain's pages leave it; attach hotplugs into a running QEMU; detach
+// refuses what QEMU cannot do (NVDIMM hot-unplug); list asks QEMU how it is.
+import { openEmulatedHost } from "../host/index.js";
+import { readLedger, type LedgerExtent } from "./ledger.js";
+import { attachVnvdimm, destroyDomain, detachVnvdimm, listDomains, openToolstack, LifecycleError, type DomainListEntry } from "./lifecycle.js";
+import { guestLayoutFor } from "./domain-boot.js";
+import { QemuDomainError, hotplugQemu, qemuRunState, stopQemuDomain, type QemuRunState, type StopHow } from "./qemu-domain.js";
+
+function domainOf(state: string, name: string) {
+  const d = readLedger(state).domains.find((x) => x.name === name);
+  if (!d) throw new LifecycleError("domain.missing", `No domain named ${name}`, "see `vnvdimm list`", 2);
+  return d;
+}
+
+const runningQemu = (d: { backend: string; status: string }): boolean => d.backend === "qemu" && d.status === "running";
+
+/** Stops a domain; for qemu, QEMU is stopped (and the media synced) before the ledger lets its pages go. */
+export async function destroyRunningDomain(state: string, name: string): Promise<ReturnType<typeof destroyDomain> & { qemu?: StopHow }> {
+  const d = domainOf(state, name);
+  if (!runningQemu(d)) return destroyDomain(state, name);
+  const how = await stopQemuDomain(state, name, openEmulatedHost(state).dimms.map((x) => x.path));
+  return { ...destroyDomain(state, name), qemu: how };
+}
+
+/** Attach; into a running QEMU too, by QMP hotplug. If QEMU refuses, the new extent is released again. */
+export async function attachToDomain(state: string, name: string, spec: string, opts: { force?: boolean } = {}): Promise<{ name: string; extent: LedgerExtent; hotplugged: boolean }> {
+  const d = domainOf(state, name);
+  const r = attachVnvdimm(state, name, spec, opts);
+  if (!runningQemu(d)) return { ...r, hotplugged: false };
+  const ts = openToolstack(state);
+  try {
+    const dom = ts.ledger.domains.find((x) => x.name === name)!;
+    await hotplugQemu(state, ts.booted, dom, guestLayoutFor(dom), r.extent);
+  } catch (e) {
+    detachVnvdimm(state, name, r.extent.id);
+    throw e;
+  } finally {
+    ts.close();
+  }
+  return { ...r, hotplugged: true };
+}
+
+/** Detach; QEMU cannot hot-unplug an NVDIMM, so a running qemu domain is refused with what to do instead. */
+export function detachFromDomain(state: string, name: string, id: string): ReturnType<typeof detachVnvdimm> {
+  const d = domainOf(state, name);
+  if (runningQemu(d)) {
+    throw new QemuDomainError("qemu.unplug", `QEMU cannot hot-unplug an NVDIMM, so ${id} cannot leave the running domain ${name}`,
+      `stop the domain first (\`vnvdimm destroy ${name}\`), then detach; the next \`vnvdimm create\` boots without it`);
+  }
+  return detachVnvdimm(state, name, id);
+}
+
+export type DomainListing = ReturnType<typeof listDomains>["domains"][number] & { qemu?: QemuRunState };
+
+/** `list`, with each running qemu domain's real state from QMP (or "gone"). */
+export async function listDomainsLive(state: string): Promise<{ domains: DomainListing[]; orphans: ReturnType<typeof listDomains>["orphans"] }> {
+  const r = listDomains(state);
+  const domains: DomainListing[] = [];
+  for (const d of r.domains) domains.push(runningQemu(d) ? { ...d, qemu: await qemuRunState(state, d.name) } : (d as DomainListEntry));
+  return { domains, orphans: r.orphans };
+}
