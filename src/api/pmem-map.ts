@@ -9,29 +9,11 @@ import type { BootedHost } from "../toolstack/host-boot.js";
 import type { Command } from "./command.js";
 import { withHost, type StateInput } from "./host-commands.js";
 import { wrap } from "./domain-commands.js";
+import type { MapSegment } from "./wire/map-segment.js";
 
 const PAGE = BigInt(PAGE_BYTES);
 
-export type SegmentKind = "label-area" | "reservation" | "mgmt" | "data-free" | "extent" | "unreserved" | "other";
-
-export interface MapSegment {
-  kind: SegmentKind;
-  /** First MFN; null for the label area, which lies past the DIMM's SPA range (as in a QEMU backing file). */
-  smfn: number | null;
-  nrPages: number;
-  /** Byte offset in the DIMM's backing file (= DPA). */
-  offset: number;
-  bytes: number;
-  /** extent: owning domain, vNVDIMM id, the domain's status (or "allocating"), and the label pages at its tail. */
-  domain?: string;
-  vnvdimm?: string;
-  status?: string;
-  labelPages?: number;
-  /** other / reservation: the namespace it lies in. */
-  namespace?: string | null;
-  name?: string;
-  content?: string;
-}
+export type { MapSegment, SegmentKind } from "./wire/map-segment.js";
 
 export interface MapDimm {
   index: number;

@@ -1,26 +1,8 @@
 // The shapes the daemon's API returns (docs/api.md). u64 values arrive as JSON
 // numbers; MFNs and file offsets stay below 2^53, so they are exact here.
 
-export type SegmentKind = "label-area" | "reservation" | "mgmt" | "data-free" | "extent" | "unreserved" | "other";
-
-export interface MapSegment {
-  kind: SegmentKind;
-  /** Null for the DIMM's label area, which lies past its SPA range (as in a QEMU backing file). */
-  smfn: number | null;
-  nrPages: number;
-  /** Byte offset of the segment's first byte in the DIMM's backing file (= DPA). */
-  offset: number;
-  bytes: number;
-  /** extent: owner, vNVDIMM id, the domain's status (or "allocating"), guest label pages at its tail. */
-  domain?: string;
-  vnvdimm?: string;
-  status?: string;
-  labelPages?: number;
-  /** other / reservation: the namespace it lies in, and what it holds. */
-  namespace?: string | null;
-  name?: string;
-  content?: string;
-}
+import type { MapSegment } from "../../../src/api/wire/map-segment.js";
+export type { MapSegment, SegmentKind } from "../../../src/api/wire/map-segment.js";
 
 export interface BrokenPage {
   mfn: number;
