@@ -15,6 +15,7 @@ import {
   listCommand, reclaimCommand,
 } from "./domain-commands.js";
 import { pmemMapCommand } from "./pmem-map.js";
+import * as out from "./responses.js";
 
 export type Method = "GET" | "POST" | "DELETE";
 
@@ -37,6 +38,8 @@ export interface Route<S extends z.ZodType = z.ZodType, O = unknown, Id extends 
   /** The CLI command line that does the same, for docs and help. */
   cli: string;
   input: S;
+  /** The success body as JSON (src/api/responses.ts), for the OpenAPI document and the tests. */
+  output?: z.ZodType;
   /** A GET that needs the token too: it reads what a guest stored. Mutations always need it. */
   secret?: boolean;
   /** Bytes a request body may have; default DEFAULT_BODY_LIMIT. */
@@ -92,12 +95,14 @@ export const routes = [
     input: z.object({
       pmemMgmt: z.enum(["ram", "pmem"]).optional().describe("boot with this pmem_mgmt instead of the host's setting"),
     }).strict(),
+    output: out.hostStatusOutput,
     run: (i, { state }) => hostStatusCommand.run({ state, ...(i.pmemMgmt ? { pmemMgmt: i.pmemMgmt } : {}) }),
   }),
   route({
     id: "getPmemMap", method: "GET", path: "/api/pmem/map", cli: "vnvdimm pmem map",
     summary: pmemMapCommand.summary,
     input: z.object({}).strict(),
+    output: out.pmemMapOutput,
     run: (_i, { state }) => pmemMapCommand.run({ state }),
   }),
   route({
@@ -107,6 +112,7 @@ export const routes = [
       types: z.string().regex(/^(raw|mgmt|data)(,(raw|mgmt|data))*$/, "expected a comma-separated list of raw, mgmt, data").optional()
         .describe("which region types (default all)"),
     }).strict(),
+    output: out.pmemListOutput,
     run: (i, { state }) => pmemListCommand.run({ state, types: (i.types?.split(",") ?? []) as RegionType[] }),
   }),
   route({
@@ -119,6 +125,7 @@ export const routes = [
       labels: z.enum(["1.1", "1.2"]).optional().describe("label version when the DIMM has none"),
       force,
     }).strict().refine((i) => (i.namespace === undefined) !== (i.dimm === undefined), { message: "give exactly one of namespace or dimm" }),
+    output: out.pmemReserveOutput,
     run: (i, { state }) => pmemReserveCommand.run({
       state, mgmt: i.mgmt as PmemMgmtPlacement, force: i.force ?? false, ...(i.labels ? { labels: i.labels } : {}),
       ...(i.namespace !== undefined ? { namespace: i.namespace } : {}), ...(i.dimm !== undefined ? { dimm: i.dimm } : {}),
@@ -133,6 +140,7 @@ export const routes = [
       smfn: safeInt("an MFN"), emfn: safeInt("an MFN"),
       mgmtSmfn: safeInt("an MFN").optional(), mgmtEmfn: safeInt("an MFN").optional(),
     }).strict().refine((i) => (i.mgmtSmfn === undefined) === (i.mgmtEmfn === undefined), { message: "give both mgmtSmfn and mgmtEmfn, or neither" }),
+    output: out.pmemSetupOutput,
     run: (i, { state }) => pmemSetupCommand.run({
       state, type: i.type, smfn: i.smfn, emfn: i.emfn, ...(i.mgmtSmfn !== undefined ? { mgmtSmfn: i.mgmtSmfn, mgmtEmfn: i.mgmtEmfn! } : {}),
     }),
@@ -142,6 +150,7 @@ export const routes = [
     id: "injectMce", method: "POST", path: "/api/host/mce", cli: "vnvdimm host mce",
     summary: hostMceCommand.summary,
     input: z.object({ mfn: safeInt("an MFN").describe("machine frame number (number, or decimal/0x hex text)") }).strict(),
+    output: out.hostMceOutput,
     run: (i, { state }) => hostMceCommand.run({ state, mfn: i.mfn }),
     change: () => ({ kind: "host.mce" }),
   }),
@@ -149,6 +158,7 @@ export const routes = [
     id: "listDomains", method: "GET", path: "/api/domains", cli: "vnvdimm list",
     summary: listCommand.summary,
     input: z.object({}).strict(),
+    output: out.listOutput,
     run: (_i, { state }) => listCommand.run({ state }),
   }),
   route({
@@ -160,6 +170,7 @@ export const routes = [
       backend: z.enum(["builtin", "qemu"]).optional().describe("overrides the config's backend = (qemu: a real Linux guest; see `vnvdimm setup qemu`)"),
       force,
     }).strict(),
+    output: out.createOutput,
     run: (i, { state }) => createCommand.run({
       state, config: i.config, force: i.force ?? false, ...(i.configFile ? { configFile: i.configFile } : {}), ...(i.backend ? { backend: i.backend } : {}),
     }),
@@ -171,6 +182,7 @@ export const routes = [
     id: "destroyDomain", method: "POST", path: "/api/domains/{name}/destroy", cli: "vnvdimm destroy",
     summary: destroyCommand.summary,
     input: z.object({ name: domainName }).strict(),
+    output: out.destroyOutput,
     run: (i, { state }) => destroyCommand.run({ state, name: i.name }),
     change: (i) => ({ kind: "domain.destroyed", domain: i.name }),
   }),
@@ -178,6 +190,7 @@ export const routes = [
     id: "deleteDomain", method: "DELETE", path: "/api/domains/{name}", cli: "vnvdimm delete",
     summary: deleteCommand.summary,
     input: z.object({ name: domainName }).strict(),
+    output: out.deleteOutput,
     run: (i, { state }) => deleteCommand.run({ state, name: i.name }),
     change: (i) => ({ kind: "domain.deleted", domain: i.name }),
   }),
@@ -189,6 +202,7 @@ export const routes = [
       spec: z.string().min(1).max(4096).describe("a vnvdimm spec, e.g. 'size=1G, namespace=fsdax:data'"),
       force,
     }).strict(),
+    output: out.attachOutput,
     run: (i, { state }) => attachCommand.run({ state, name: i.name, spec: i.spec, force: i.force ?? false }),
     status: () => 201,
     statuses: [201],
@@ -198,6 +212,7 @@ export const routes = [
     id: "detachVnvdimm", method: "DELETE", path: "/api/domains/{name}/vnvdimms/{id}", cli: "vnvdimm detach",
     summary: detachCommand.summary,
     input: z.object({ name: domainName, id: z.string().min(1).max(128).describe("vNVDIMM id or slot") }).strict(),
+    output: out.detachOutput,
     run: (i, { state }) => detachCommand.run({ state, name: i.name, id: i.id }),
     change: (i) => ({ kind: "vnvdimm.detached", domain: i.name }),
   }),
@@ -205,6 +220,7 @@ export const routes = [
     id: "guestNamespaces", method: "GET", path: "/api/domains/{name}/namespaces", cli: "vnvdimm guest namespaces",
     summary: guestNamespacesCommand.summary,
     input: z.object({ name: domainName, probe }).strict(),
+    output: out.guestNamespacesOutput,
     run: (i, { state }) => guestNamespacesCommand.run({ state, name: i.name, probe: i.probe ?? false }),
   }),
   route({
@@ -217,6 +233,7 @@ export const routes = [
       length: safeInt("a length").refine((n) => n <= MAX_GUEST_IO_BYTES, `at most ${MAX_GUEST_IO_BYTES} bytes per read`),
       probe,
     }).strict(),
+    output: out.guestReadOutput,
     run: async (i, { state }) => {
       const r = await guestReadCommand.run({ state, name: i.name, namespace: i.namespace, offset: i.offset, length: i.length, probe: i.probe ?? false });
       return { length: r.bytes.length, base64: Buffer.from(r.bytes).toString("base64") };
@@ -231,6 +248,7 @@ export const routes = [
       offset: u64("a byte offset"),
       base64: z.string().max(Math.ceil(MAX_GUEST_IO_BYTES / 3) * 4).regex(/^[A-Za-z0-9+/]*={0,2}$/, "expected base64").describe("the bytes, base64"),
     }).strict(),
+    output: out.guestWriteOutput,
     run: (i, { state }) => guestWriteCommand.run({ state, name: i.name, namespace: i.namespace, offset: i.offset, bytes: new Uint8Array(Buffer.from(i.base64, "base64")) }),
     change: (i) => ({ kind: "guest.write", domain: i.name }),
   }),
@@ -241,6 +259,7 @@ export const routes = [
       name: domainName,
       argv: z.array(z.string().max(4096)).min(1).max(256).describe("the command and its arguments, each one shell word in the guest"),
     }).strict(),
+    output: out.guestExecOutput,
     run: async (i, { state }) => {
       const r = await guestExecCommand.run({ state, name: i.name, argv: i.argv });
       return { status: r.status, stdout: Buffer.from(r.stdout).toString("base64"), stderr: Buffer.from(r.stderr).toString("base64") };
@@ -250,6 +269,7 @@ export const routes = [
     id: "reclaim", method: "POST", path: "/api/reclaim", cli: "vnvdimm reclaim",
     summary: reclaimCommand.summary,
     input: z.object({}).strict(),
+    output: out.reclaimOutput,
     run: (_i, { state }) => reclaimCommand.run({ state }),
     change: () => ({ kind: "reclaim" }),
   }),

@@ -1,12 +1,13 @@
 // The OpenAPI 3.1 description, derived from the route table: the same zod
-// schemas that validate each request describe it here.
+// schemas that validate each request describe it here, and each route's
+// output schema (src/api/responses.ts) its success body.
 import { z } from "zod";
 import { HTTP_STATUS, needsToken, routes, type AnyRoute } from "../api/index.js";
 
 const pathParams = (path: string): string[] => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
 
-function jsonSchema(s: z.ZodType): object {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+function jsonSchema(s: z.ZodType, io: "input" | "output" = "input"): object {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: "any" }) as Record<string, unknown>;
   return rest;
 }
 
@@ -32,6 +33,7 @@ function operation(r: AnyRoute): object {
   const mutating = r.method !== "GET";
   const secured = needsToken(r);
   const errorCodes = ["400", ...(secured ? ["401"] : []), "404", "409", "422"];
+  const success = r.output ? jsonSchema(r.output, "output") : {};
   return {
     operationId: r.id,
     summary: r.summary,
@@ -46,7 +48,7 @@ function operation(r: AnyRoute): object {
     } : {}),
     ...(secured ? { security: [{ bearer: [] }] } : {}),
     responses: {
-      ...Object.fromEntries((r.statuses ?? [200]).map((s) => [String(s), { description: `done (${s === 201 ? "created" : "ok"}); the body is what \`${r.cli} --json\` prints`, content: { "application/json": { schema: {} } } }])),
+      ...Object.fromEntries((r.statuses ?? [200]).map((s) => [String(s), { description: `done (${s === 201 ? "created" : "ok"}); the body is what \`${r.cli} --json\` prints`, content: { "application/json": { schema: success } } }])),
       ...Object.fromEntries(errorCodes.map((c) => [c, { $ref: "#/components/responses/Error" }])),
     },
   };

@@ -16,7 +16,8 @@ import { releasePidLock, tryPidLock } from "../backends/index.js";
 
 const big = z.string().regex(/^\d+$/).transform((s) => BigInt(s));
 
-const ExtentSchema = z.object({
+/** One extent as the ledger stores it, and as the API returns it (every field is plain JSON). */
+export const LedgerExtentSchema = z.object({
   /** Stable id within the domain (the config's id=, or vnvdimmN). */
   id: z.string(),
   slot: z.number().int().nonnegative(),
@@ -41,12 +42,12 @@ const DomainSchema = z.object({
   memoryMiB: z.number().int().positive(),
   status: z.enum(["running", "stopped"]),
   createdAt: z.string(),
-  extents: z.array(ExtentSchema),
+  extents: z.array(LedgerExtentSchema),
 });
 
 const LedgerSchema = z.object({ version: z.literal(1), generation: big, domains: z.array(DomainSchema) });
 
-export type LedgerExtent = z.output<typeof ExtentSchema>;
+export type LedgerExtent = z.output<typeof LedgerExtentSchema>;
 export type LedgerDomain = z.output<typeof DomainSchema>;
 export type Ledger = z.output<typeof LedgerSchema>;
 

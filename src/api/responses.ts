@@ -1,0 +1,111 @@
+// The success body of each route, as a zod schema: the OpenAPI document
+// renders them, and the API tests check live responses against them. They
+// describe the JSON on the wire (src/api/json.ts), not the objects in memory.
+// Fixed shapes are strict, so a field added to a command without a word here
+// fails the tests; open records (the host's status) are loose.
+import { z } from "zod";
+import { LedgerExtentSchema, type StopHow } from "../toolstack/index.js";
+import type { SegmentKind } from "./wire/map-segment.js";
+
+/**
+ * A u64: a bigint in memory, an exact JSON integer on the wire, so a number
+ * once parsed (or a bigint, from parseJsonExact). The meta is what
+ * z.toJSONSchema prints, since it cannot represent a bigint itself.
+ */
+export const u64 = z.custom<bigint | number>((v) => (typeof v === "bigint" ? v >= 0n : Number.isSafeInteger(v) && (v as number) >= 0), "expected an unsigned integer")
+  .meta({ type: "integer", minimum: 0, description: "u64, an exact JSON integer" });
+const nat = z.number().int().nonnegative();
+const uuid = z.string().nullable().describe("null for a label-less namespace");
+const extent = LedgerExtentSchema;
+
+const regionRow = z.strictObject({
+  type: z.enum(["raw", "mgmt", "data"]), smfn: nat, emfn: nat, pxm: nat.nullable(),
+  // data regions only:
+  mgmtSmfn: nat.nullable().optional(), mgmtEmfn: nat.nullable().optional(), placement: z.string().optional(),
+  freePages: nat.optional(), ownedPages: nat.optional(), brokenPages: nat.optional(),
+});
+
+export const hostStatusOutput = z.looseObject({
+  state: z.string(), spec: z.string(), pmemMgmt: z.enum(["ram", "pmem"]),
+  dimms: z.array(z.looseObject({
+    index: nat, handle: nat, node: nat, spa: u64, smfn: nat, sizeBytes: u64, labelSizeBytes: u64, serial: nat, path: z.string(),
+    labels: z.enum(["v1.1", "v1.2", "none"]),
+    namespaces: z.array(z.looseObject({ uuid, name: z.string(), dpa: u64, sizeBytes: u64, content: z.string(), mode: z.string().optional() })),
+    labelProblems: z.array(z.string()),
+  })),
+  reservations: z.array(z.looseObject({
+    handle: nat, namespace: uuid, uuid: z.string(), mgmtSizeBytes: u64, dataSizeBytes: u64, ok: z.boolean(), error: z.string().optional(),
+  })),
+  skipped: z.array(z.looseObject({ handle: nat, namespace: uuid, reasons: z.array(z.string()) })),
+  regions: z.array(regionRow),
+  bootProblems: z.array(z.string()),
+  managementRamBytes: z.strictObject({ frameTables: nat, p2m: nat }).describe("host RAM the hypervisor spends on frame tables and domains' p2m"),
+});
+
+// Every kind, checked against the wire type: a new kind there fails to compile here.
+const SEGMENT_KINDS = { "label-area": 0, reservation: 0, mgmt: 0, "data-free": 0, extent: 0, unreserved: 0, other: 0 } satisfies Record<SegmentKind, 0>;
+
+export const pmemMapOutput = z.strictObject({
+  dimms: z.array(z.strictObject({
+    index: nat, handle: nat, node: nat, path: z.string(), spa: u64, sizeBytes: u64, labelSizeBytes: u64, smfn: nat, nrPages: nat,
+    segments: z.array(z.strictObject({
+      kind: z.enum(Object.keys(SEGMENT_KINDS) as SegmentKind[]),
+      smfn: nat.nullable(), nrPages: nat, offset: nat, bytes: nat,
+      domain: z.string().optional(), vnvdimm: z.string().optional(), status: z.string().optional(), labelPages: nat.optional(),
+      namespace: uuid.optional(), name: z.string().optional(), content: z.string().optional(),
+    })),
+    broken: z.array(z.strictObject({ mfn: nat, offset: nat })),
+  })),
+});
+
+export const pmemListOutput = z.strictObject({ regions: z.array(regionRow) });
+
+export const pmemReserveOutput = z.strictObject({
+  handle: nat,
+  namespace: z.strictObject({ uuid: z.string(), name: z.string(), dpa: u64, sizeBytes: u64, created: z.boolean() }),
+  record: z.looseObject({
+    uuid: z.string(), parentUuid: z.string().nullable(), flags: nat, version: z.string(),
+    mgmtOffset: u64, mgmtSize: u64, dataOffset: u64, dataSize: u64, bytesPerPage: nat, pageSize: nat, align: nat, owner: z.string(),
+  }),
+  alreadyReserved: z.boolean(),
+  setup: z.array(regionRow).describe("the regions the next boot set up from the reservation"),
+});
+
+export const pmemSetupOutput = z.strictObject({ region: regionRow, regions: z.array(regionRow) });
+
+export const hostMceOutput = z.strictObject({ mfn: nat, owner: nat.nullable().describe("domid, or null for a free page"), region: z.string(), alreadyBroken: z.boolean() });
+
+const orphans = z.array(z.strictObject({ domain: z.string(), extents: z.array(extent) }));
+
+export const listOutput = z.strictObject({
+  domains: z.array(z.strictObject({
+    name: z.string(), domid: nat.nullable(), status: z.enum(["running", "stopped"]), backend: z.string(), memoryMiB: nat,
+    vnvdimms: z.array(z.strictObject({
+      id: z.string(), slot: nat, smfn: nat, nrPages: nat, nrLabelPages: nat, node: nat, state: z.string(), gpa: u64.nullable(), sizeBytes: u64,
+    })),
+    error: z.string().optional().describe("why the hypervisor refused to start it"),
+    qemu: z.union([z.strictObject({ pid: nat, status: z.string() }), z.strictObject({ pid: z.null(), status: z.literal("gone") })]).optional()
+      .describe("a running qemu domain, as QMP reports it"),
+  })),
+  orphans: orphans.describe("allocations a crash left unfinished (see reclaim)"),
+});
+
+export const createOutput = z.strictObject({
+  name: z.string(), domid: nat, recreated: z.boolean(), extents: z.array(extent), backend: z.enum(["builtin", "qemu"]),
+  qemu: z.strictObject({ pid: nat, accel: z.string(), console: z.string() }).optional(),
+});
+
+export const destroyOutput = z.strictObject({
+  name: z.string(), releasedPages: nat, qemu: z.enum(["poweroff", "quit", "kill", "not-running"] as const satisfies readonly StopHow[]).optional().describe("how QEMU was stopped"),
+});
+export const deleteOutput = z.strictObject({ name: z.string(), releasedExtents: z.array(extent) });
+export const attachOutput = z.strictObject({ name: z.string(), extent, hotplugged: z.boolean() });
+export const detachOutput = z.strictObject({ name: z.string(), extent });
+export const reclaimOutput = z.strictObject({ reclaimed: orphans });
+
+export const guestNamespacesOutput = z.strictObject({
+  namespaces: z.array(z.strictObject({ uuid, name: z.string(), size: u64, mode: z.string(), dimm: nat, readOnly: z.boolean() })),
+});
+export const guestReadOutput = z.strictObject({ length: nat, base64: z.string() });
+export const guestWriteOutput = z.strictObject({ written: nat });
+export const guestExecOutput = z.strictObject({ status: z.number().int(), stdout: z.string().describe("base64"), stderr: z.string().describe("base64") });
