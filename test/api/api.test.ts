@@ -7,19 +7,12 @@ import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { needsToken, routes, type AnyRoute } from "../../src/api/index.js";
-import { api, getWithHost, listen, runCli, smallSpecFile, startDaemon, tempDir, type Daemon } from "./daemon.js";
+import { api, getWithHost, listen, runCli, startDemoDaemon, type Daemon } from "./daemon.js";
 
 let d: Daemon;
-let dir: string;
 
 before(async () => {
-  dir = tempDir("api");
-  const state = join(dir, "state");
-  for (const args of [["host", "init", "--spec", smallSpecFile(dir)], ["pmem", "reserve", "--dimm", "0"], ["pmem", "reserve", "--dimm", "1", "--mgmt", "ram"]]) {
-    const r = await runCli([...args, "--state", state]);
-    assert.equal(r.code, 0, r.err);
-  }
-  d = await startDaemon(state, ["--demo"]);
+  d = (await startDemoDaemon("api")).daemon;
 });
 
 after(async () => {

@@ -34,6 +34,22 @@ export function smallSpecFile(dir: string): string {
   return p;
 }
 
+/** `host init` with the small spec, then both DIMMs reserved (DIMM 1's frame table in RAM), all through the CLI. */
+export async function initReservedHost(state: string, specFile: string): Promise<void> {
+  for (const args of [["host", "init", "--spec", specFile], ["pmem", "reserve", "--dimm", "0"], ["pmem", "reserve", "--dimm", "1", "--mgmt", "ram"]]) {
+    const r = await runCli([...args, "--state", state]);
+    if (r.code !== 0) throw new Error(`vnvdimm ${args.join(" ")} failed (${r.code}): ${r.err}`);
+  }
+}
+
+/** A fresh temp dir with a reserved small host, served by `vnvdimm up --demo`. */
+export async function startDemoDaemon(prefix: string): Promise<{ dir: string; daemon: Daemon }> {
+  const dir = tempDir(prefix);
+  const state = join(dir, "state");
+  await initReservedHost(state, smallSpecFile(dir));
+  return { dir, daemon: await startDaemon(state, ["--demo"]) };
+}
+
 /** `vnvdimm up --state STATE`; with `cwd` and no state, the default ./.vnvdimm there. */
 export function startDaemon(state: string, extra: string[] = [], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Daemon> {
   const env = { ...process.env, ...o.env };

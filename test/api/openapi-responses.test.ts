@@ -4,22 +4,15 @@
 // client does, so a u64 arrives as a number or, past 2^53, a bigint.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { z } from "zod";
 import { describeIssue, parseJsonExact, routes, type AnyRoute, type RouteId } from "../../src/api/index.js";
 import { u64 } from "../../src/api/responses.js";
-import { api, runCli, smallSpecFile, startDaemon, tempDir, type Daemon } from "./daemon.js";
+import { api, startDemoDaemon, type Daemon } from "./daemon.js";
 
 let d: Daemon;
 
 before(async () => {
-  const dir = tempDir("openapi");
-  const state = join(dir, "state");
-  for (const args of [["host", "init", "--spec", smallSpecFile(dir)], ["pmem", "reserve", "--dimm", "0"], ["pmem", "reserve", "--dimm", "1", "--mgmt", "ram"]]) {
-    const r = await runCli([...args, "--state", state]);
-    assert.equal(r.code, 0, r.err);
-  }
-  d = await startDaemon(state, ["--demo"]);
+  d = (await startDemoDaemon("openapi")).daemon;
 });
 
 after(async () => {

@@ -7,18 +7,13 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, normalise } from "../cli/captured.js";
-import { listen, runCli, smallSpecFile, startDaemon, tempDir } from "./daemon.js";
+import { initReservedHost, listen, smallSpecFile, startDaemon, tempDir } from "./daemon.js";
 
 test("every stateful verb: the same output, errors and exit status directly and through the daemon", { timeout: 180_000 }, async () => {
   const dir = tempDir("parity");
   const spec = smallSpecFile(dir);
   const direct = join(dir, "direct"), served = join(dir, "served");
-  for (const state of [direct, served]) {
-    for (const args of [["host", "init", "--spec", spec], ["pmem", "reserve", "--dimm", "0"], ["pmem", "reserve", "--dimm", "1", "--mgmt", "ram"]]) {
-      const r = await runCli([...args, "--state", state]);
-      assert.equal(r.code, 0, r.err);
-    }
-  }
+  for (const state of [direct, served]) await initReservedHost(state, spec);
   writeFileSync(join(dir, "vm1.cfg"), `name = "vm1"\nmemory = 1024\nvnvdimms = [ 'size=64M, node=0, namespace=fsdax:data', 'size=32M, node=1, namespace=sector:logs, labels=v1.1' ]\n`);
   writeFileSync(join(dir, "bad.cfg"), `name = "bad"\nmemory = 1024\nvnvdimms = [ 'size=64M, nmespace=raw' ]\n`);
   writeFileSync(join(dir, "hello.txt"), "hello, both ways\n");

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { checkInvariants, isOwned, type Hypervisor } from "../../src/hypervisor/index.js";
 import { listDomains, openToolstack } from "../../src/toolstack/index.js";
 import { toJson } from "../../src/api/index.js";
-import { api, runCli, smallSpecFile, startDaemon, tempDir, type ApiResult, type Daemon } from "../api/daemon.js";
+import { api, initReservedHost, smallSpecFile, startDaemon, tempDir, type ApiResult, type Daemon } from "../api/daemon.js";
 
 const SECONDS = Number(process.env["VNVDIMM_LOAD_SECONDS"] ?? 30);
 const CLIENTS = 16;
@@ -96,10 +96,7 @@ function ownedByDomain(hv: Hypervisor): Map<number, { mfn: number; nr: number }[
 test(`load: ${CLIENTS} API clients create, attach, detach and destroy domains for ${SECONDS} s; then nothing is owned twice and the records match the hypervisor`, { timeout: (SECONDS + 180) * 1000 }, async (t) => {
   const dir = tempDir("load");
   const state = join(dir, "state");
-  for (const args of [["host", "init", "--spec", smallSpecFile(dir)], ["pmem", "reserve", "--dimm", "0"], ["pmem", "reserve", "--dimm", "1", "--mgmt", "ram"]]) {
-    const r = await runCli([...args, "--state", state]);
-    assert.equal(r.code, 0, r.err);
-  }
+  await initReservedHost(state, smallSpecFile(dir));
   const d = await startDaemon(state);
   const clients = Array.from({ length: CLIENTS }, (_, i) => new Client(d, `c${i}`));
   const reader = new Client(d, "reader");
