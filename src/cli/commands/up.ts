@@ -1,9 +1,10 @@
 // `vnvdimm up`: the main job. Sets up what is missing, then serves the API
 // and the dashboard until Ctrl-C.
+import { join } from "node:path";
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
 import { removeDaemonInfo } from "../../api/index.js";
 import { up } from "../../server/index.js";
-import { examples, print, progress, stateful, stateOf, type Ctx } from "./shared.js";
+import { examples, print, progress, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
 
 function portArg(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError("expected a port number, 0 to 65535 (0: any free port)");
@@ -54,9 +55,9 @@ export function registerUp(program: Cli, ctx: Ctx): void {
       }, say, warn);
       const stopped = stopSignal(() => removeDaemonInfo(state, process.pid));
       print(ctx, o.json, { url: h.url, openUrl: h.openUrl, state, pid: process.pid }, () => [
-        `Serving the API and dashboard for ${state}`,
+        `Serving the API and dashboard for ${shortPath(state)}`,
         `  dashboard: ${h.openUrl}`,
-        `  API:       ${h.url}api (OpenAPI: ${h.url}api/openapi.json); mutations need the token in ${state}/api-token`,
+        `  API:       ${h.url}api (OpenAPI: ${h.url}api/openapi.json); mutations need the token in ${shortPath(join(state, "api-token"))}`,
         "Ctrl-C stops.",
       ].join("\n"));
       const signal = await stopped;
