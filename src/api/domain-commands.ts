@@ -87,9 +87,11 @@ export const destroyCommand: Command<StateInput & { name: string }, Awaited<Retu
   run: (i) => wrapAsync(() => destroyRunningDomain(i.state, i.name)),
 };
 
-export const deleteCommand: Command<StateInput & { name: string }, ReturnType<typeof deleteDomain>> = {
-  name: "delete", summary: "Release a stopped domain's extents for reuse by other domains",
-  run: (i) => wrap(() => deleteDomain(i.state, i.name)),
+type Progress = { onProgress?: (label: string, done: number, total: number) => void };
+
+export const deleteCommand: Command<StateInput & Progress & { name: string; keepData?: boolean }, ReturnType<typeof deleteDomain>> = {
+  name: "delete", summary: "Delete a stopped domain: its pages are zeroed and freed (or kept, owned by nobody, with keep-data)",
+  run: (i) => wrap(() => deleteDomain(i.state, i.name, { keepData: i.keepData ?? false, ...(i.onProgress ? { onProgress: i.onProgress } : {}) })),
 };
 
 export const attachCommand: Command<StateInput & { name: string; spec: string; force?: boolean }, Awaited<ReturnType<typeof attachToDomain>>> = {
@@ -97,14 +99,14 @@ export const attachCommand: Command<StateInput & { name: string; spec: string; f
   run: (i) => wrapAsync(() => attachToDomain(i.state, i.name, i.spec, { force: i.force ?? false })),
 };
 
-export const detachCommand: Command<StateInput & { name: string; id: string }, ReturnType<typeof detachFromDomain>> = {
-  name: "detach", summary: "Hot-unplug a vNVDIMM from a domain and release its extent (QEMU cannot: stop a qemu domain first)",
-  run: (i) => wrap(() => detachFromDomain(i.state, i.name, i.id)),
+export const detachCommand: Command<StateInput & Progress & { name: string; id: string }, ReturnType<typeof detachFromDomain>> = {
+  name: "detach", summary: "Hot-unplug a vNVDIMM from a domain; its extent is zeroed and freed (QEMU cannot: stop a qemu domain first)",
+  run: (i) => wrap(() => detachFromDomain(i.state, i.name, i.id, { ...(i.onProgress ? { onProgress: i.onProgress } : {}) })),
 };
 
-export const reclaimCommand: Command<StateInput, ReturnType<typeof reclaimOrphans>> = {
-  name: "reclaim", summary: "Release allocations a crash left unfinished",
-  run: (i) => wrap(() => reclaimOrphans(i.state)),
+export const reclaimCommand: Command<StateInput & Progress & { scrub?: boolean }, ReturnType<typeof reclaimOrphans>> = {
+  name: "reclaim", summary: "Release allocations a crash left unfinished and finish interrupted scrubs; with scrub, also zero and free kept extents",
+  run: (i) => wrap(() => reclaimOrphans(i.state, { scrub: i.scrub ?? false, ...(i.onProgress ? { onProgress: i.onProgress } : {}) })),
 };
 
 export interface GuestNamespaceRow { uuid: string | null; name: string; size: bigint; mode: string; dimm: number; readOnly: boolean }

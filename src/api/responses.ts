@@ -77,6 +77,11 @@ export const hostMceOutput = z.strictObject({ mfn: nat, owner: nat.nullable().de
 
 const orphans = z.array(z.strictObject({ domain: z.string(), extents: z.array(extent) }));
 
+const releasedExtent = z.strictObject({
+  from: z.string().describe("the domain it came from"), id: z.string(), smfn: nat, nrPages: nat, keep: z.boolean().describe("kept by delete --keep-data until reclaim --scrub"),
+  releasedAt: z.string(),
+});
+
 export const listOutput = z.strictObject({
   domains: z.array(z.strictObject({
     name: z.string(), domid: nat.nullable(), status: z.enum(["running", "stopped"]), backend: z.string(), memoryMiB: nat,
@@ -88,6 +93,7 @@ export const listOutput = z.strictObject({
       .describe("a running qemu domain, as QMP reports it"),
   })),
   orphans: orphans.describe("allocations a crash left unfinished (see reclaim)"),
+  released: z.array(releasedExtent).describe("extents no domain owns that are not free yet: awaiting their scrub, or kept by delete --keep-data"),
 });
 
 export const createOutput = z.strictObject({
@@ -98,10 +104,13 @@ export const createOutput = z.strictObject({
 export const destroyOutput = z.strictObject({
   name: z.string(), releasedPages: nat, qemu: z.enum(["poweroff", "quit", "kill", "not-running"] as const satisfies readonly StopHow[]).optional().describe("how QEMU was stopped"),
 });
-export const deleteOutput = z.strictObject({ name: z.string(), releasedExtents: z.array(extent) });
+
+export const deleteOutput = z.strictObject({
+  name: z.string(), releasedExtents: z.array(extent), scrubbed: z.boolean().describe("the pages were zeroed and are free; false with keepData"),
+});
 export const attachOutput = z.strictObject({ name: z.string(), extent, hotplugged: z.boolean() });
 export const detachOutput = z.strictObject({ name: z.string(), extent });
-export const reclaimOutput = z.strictObject({ reclaimed: orphans });
+export const reclaimOutput = z.strictObject({ reclaimed: orphans, scrubbed: z.array(releasedExtent).describe("released extents zeroed and freed now") });
 
 export const guestNamespacesOutput = z.strictObject({
   namespaces: z.array(z.strictObject({ uuid, name: z.string(), size: u64, mode: z.string(), dimm: nat, readOnly: z.boolean() })),

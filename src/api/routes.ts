@@ -189,9 +189,9 @@ export const routes = [
   route({
     id: "deleteDomain", method: "DELETE", path: "/api/domains/{name}", cli: "vnvdimm delete",
     summary: deleteCommand.summary,
-    input: z.object({ name: domainName }).strict(),
+    input: z.object({ name: domainName, keepData: z.boolean().optional().describe("keep the pages' data, owned by nobody, until reclaim with scrub") }).strict(),
     output: out.deleteOutput,
-    run: (i, { state }) => deleteCommand.run({ state, name: i.name }),
+    run: (i, { state, onProgress }) => deleteCommand.run({ state, name: i.name, keepData: i.keepData ?? false, ...(onProgress ? { onProgress } : {}) }),
     change: (i) => ({ kind: "domain.deleted", domain: i.name }),
   }),
   route({
@@ -213,7 +213,7 @@ export const routes = [
     summary: detachCommand.summary,
     input: z.object({ name: domainName, id: z.string().min(1).max(128).describe("vNVDIMM id or slot") }).strict(),
     output: out.detachOutput,
-    run: (i, { state }) => detachCommand.run({ state, name: i.name, id: i.id }),
+    run: (i, { state, onProgress }) => detachCommand.run({ state, name: i.name, id: i.id, ...(onProgress ? { onProgress } : {}) }),
     change: (i) => ({ kind: "vnvdimm.detached", domain: i.name }),
   }),
   route({
@@ -268,9 +268,9 @@ export const routes = [
   route({
     id: "reclaim", method: "POST", path: "/api/reclaim", cli: "vnvdimm reclaim",
     summary: reclaimCommand.summary,
-    input: z.object({}).strict(),
+    input: z.object({ scrub: z.boolean().optional().describe("also zero and free the extents delete --keep-data kept") }).strict(),
     output: out.reclaimOutput,
-    run: (_i, { state }) => reclaimCommand.run({ state }),
+    run: (i, { state, onProgress }) => reclaimCommand.run({ state, scrub: i.scrub ?? false, ...(onProgress ? { onProgress } : {}) }),
     change: () => ({ kind: "reclaim" }),
   }),
 ] as const;

@@ -28,6 +28,12 @@ export interface Media {
    * when the store cannot tell (Node has no SEEK_DATA). Lets hashMedia skip holes.
    */
   dataRanges?(): Iterable<ByteRange>;
+  /**
+   * Makes [offset, offset + length) read as zeros and frees its space, where
+   * the store can (a hole punched in a sparse file); durable when it returns.
+   * False when it cannot: the caller writes zeros instead (see zeroRange).
+   */
+  discard?(offset: bigint, length: bigint): boolean;
 }
 
 /**

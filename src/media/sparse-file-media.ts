@@ -1,6 +1,7 @@
 // A media backed by a sparse file, as a QEMU backing file or an emulated
 // host DIMM. Created with ftruncate, so making it writes no zeros and costs
 // no disk until data lands.
+import { spawnSync } from "node:child_process";
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { MediaError } from "./errors.js";
 import { OpenState, checkedOffset, checkedSize, refuseReadOnly, type Media } from "./media.js";
@@ -79,6 +80,22 @@ export class SparseFileMedia implements Media {
   flush(): void {
     this.state.check();
     if (!this.readOnly) this.io(() => fsyncSync(this.fd), "flush", 0);
+  }
+
+  /**
+   * Punches a hole with fallocate(1) (Node has no fallocate(2)): the range
+   * then reads as zeros and takes no disk. False where the file system or the
+   * machine cannot, and the caller writes zeros.
+   */
+  discard(offset: bigint, length: bigint): boolean {
+    this.state.check();
+    if (this.readOnly) refuseReadOnly(`media ${this.path}`);
+    if (length === 0n) return true;
+    checkedOffset(this.sizeBytes, offset, Number(length), "write");
+    const r = spawnSync("fallocate", ["--punch-hole", "--keep-size", "--offset", String(offset), "--length", String(length), this.path], { stdio: "ignore" });
+    if (r.status !== 0) return false;
+    this.flush();
+    return true;
   }
 
   close(): void {

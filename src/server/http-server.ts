@@ -66,16 +66,26 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The most of an over-long body that is read and thrown away so that its sender sees the 413; beyond it, the socket is closed. */
+const DRAIN_LIMIT_BYTES = 64 << 20;
+
+/**
+ * Reads a body of at most `limit` bytes. One that is over it is still read to
+ * its end (up to DRAIN_LIMIT_BYTES) and thrown away before the 413 goes out:
+ * answering while the client is still sending, then closing, makes the client
+ * fail with EPIPE instead of reading the answer.
+ */
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit) throw new UserError("too-large", `Request body of ${declared} bytes is over the ${limit}-byte limit`, undefined, 2);
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     n += c.length;
-    if (n > limit) throw new UserError("too-large", `Request body is over the ${limit}-byte limit`, undefined, 2);
-    chunks.push(c);
+    if (n > DRAIN_LIMIT_BYTES) break;
+    if (n <= limit && declared <= limit) chunks.push(c);
   }
+  if (declared > limit) throw new UserError("too-large", `Request body of ${declared} bytes is over the ${limit}-byte limit`, undefined, 2);
+  if (n > limit) throw new UserError("too-large", `Request body is over the ${limit}-byte limit`, undefined, 2);
   return Buffer.concat(chunks).toString("utf8");
 }
 
@@ -181,7 +191,7 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
           const allow = (e as UserError & { allow?: string }).allow;
           const extra: Record<string, string> = {};
           if (allow) extra["Allow"] = allow;
-          // The rest of an over-long body is not read: the connection cannot be reused.
+          // An over-long body was drained only up to a bound: the connection is not reused.
           if (e.code === "too-large") extra["Connection"] = "close";
           return sendError(res, e, extra);
         }

@@ -42,21 +42,21 @@ export async function attachToDomain(state: string, name: string, spec: string, 
 }
 
 /** Detach; QEMU cannot hot-unplug an NVDIMM, so a running qemu domain is refused with what to do instead. */
-export function detachFromDomain(state: string, name: string, id: string): ReturnType<typeof detachVnvdimm> {
+export function detachFromDomain(state: string, name: string, id: string, o: Parameters<typeof detachVnvdimm>[3] = {}): ReturnType<typeof detachVnvdimm> {
   const d = domainOf(state, name);
   if (runningQemu(d)) {
     throw new QemuDomainError("qemu.unplug", `QEMU cannot hot-unplug an NVDIMM, so ${id} cannot leave the running domain ${name}`,
       `stop the domain first (\`vnvdimm destroy ${name}\`), then detach; the next \`vnvdimm create\` boots without it`);
   }
-  return detachVnvdimm(state, name, id);
+  return detachVnvdimm(state, name, id, o);
 }
 
 export type DomainListing = ReturnType<typeof listDomains>["domains"][number] & { qemu?: QemuRunState };
 
 /** `list`, with each running qemu domain's real state from QMP (or "gone"). */
-export async function listDomainsLive(state: string): Promise<{ domains: DomainListing[]; orphans: ReturnType<typeof listDomains>["orphans"] }> {
+export async function listDomainsLive(state: string): Promise<Omit<ReturnType<typeof listDomains>, "domains"> & { domains: DomainListing[] }> {
   const r = listDomains(state);
   const domains: DomainListing[] = [];
   for (const d of r.domains) domains.push(runningQemu(d) ? { ...d, qemu: await qemuRunState(state, d.name) } : (d as DomainListEntry));
-  return { domains, orphans: r.orphans };
+  return { domains, orphans: r.orphans, released: r.released };
 }

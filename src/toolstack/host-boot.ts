@@ -98,3 +98,23 @@ export function bootHost(stateDir: string, opts: { pmemMgmt?: PmemMgmtPlacement 
   for (const mfn of broken) hv.mceInject(CONTROL_DOMID, mfn);
   return { host, hv, dimms, reservations, skipped, pmemMgmt, media: resolver, broken, close: () => media.forEach((m) => m.close()) };
 }
+
+/**
+ * The host's DIMM media, by SPA, without booting the hypervisor: for the
+ * toolstack's own writes to pages no domain owns (a scrub).
+ */
+export function openHostMedia(stateDir: string): { media: MediaResolver; close(): void } {
+  const host = openEmulatedHost(stateDir);
+  const opened: Media[] = [];
+  try {
+    const spans = host.dimms.map((d) => {
+      const m = SparseFileMedia.open(d.path);
+      opened.push(m);
+      return { spaBase: d.spa, media: m, sizeBytes: d.sizeBytes };
+    });
+    return { media: mediaResolver(spans), close: () => opened.forEach((m) => m.close()) };
+  } catch (e) {
+    opened.forEach((m) => m.close());
+    throw e;
+  }
+}

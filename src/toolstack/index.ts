@@ -9,3 +9,4 @@ export * from "./lifecycle.js";
 export * from "./guest-session.js";
 export * from "./qemu-domain.js";
 export * from "./backend-lifecycle.js";
+export * from "./scrub.js";

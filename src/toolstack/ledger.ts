@@ -8,11 +8,11 @@
 // "allocating" before anything is written to the media, and only becomes
 // "held" when provisioning has finished; after a crash, "allocating" extents
 // are orphans the user can reclaim or finish. Concurrent commands are
-// serialised by an exclusive lock file.
+// serialised by an exclusive flock(2) lock.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { releasePidLock, tryPidLock } from "../backends/index.js";
+import { LockTimeoutError, withFileLockSync } from "../media/index.js";
 
 const big = z.string().regex(/^\d+$/).transform((s) => BigInt(s));
 
@@ -45,11 +45,31 @@ const DomainSchema = z.object({
   extents: z.array(LedgerExtentSchema),
 });
 
-const LedgerSchema = z.object({ version: z.literal(1), generation: big, domains: z.array(DomainSchema) });
+/**
+ * An extent no domain owns any more whose pages are not yet free: it waits
+ * for its scrub (a crash mid-delete leaves it here, and the next delete,
+ * detach or reclaim finishes it), or its data was kept (`delete --keep-data`)
+ * until `reclaim --scrub`.
+ */
+export const ReleasedExtentSchema = z.object({
+  /** The domain and vNVDIMM it came from. */
+  from: z.string(),
+  id: z.string(),
+  smfn: z.number().int().nonnegative(),
+  nrPages: z.number().int().positive(),
+  keep: z.boolean(),
+  releasedAt: z.string(),
+});
+
+const LedgerSchema = z.object({
+  version: z.literal(1), generation: big, domains: z.array(DomainSchema),
+  released: z.array(ReleasedExtentSchema).default([]),
+});
 
 export type LedgerExtent = z.output<typeof LedgerExtentSchema>;
 export type LedgerDomain = z.output<typeof DomainSchema>;
 export type Ledger = z.output<typeof LedgerSchema>;
+export type ReleasedExtent = z.output<typeof ReleasedExtentSchema>;
 
 export class LedgerError extends Error {
   constructor(readonly code: "ledger.corrupt" | "ledger.locked", message: string, readonly hint?: string) {
@@ -63,10 +83,12 @@ export class LedgerError extends Error {
 
 export const ledgerPath = (state: string) => join(state, "toolstack", "ledger.json");
 const lockPath = (state: string) => join(state, "toolstack", "lock");
+/** How long a command waits for another one to finish before it is refused. */
+const LOCK_WAIT_MS = 60_000;
 
 export function readLedger(state: string): Ledger {
   const p = ledgerPath(state);
-  if (!existsSync(p)) return { version: 1, generation: 0n, domains: [] };
+  if (!existsSync(p)) return { version: 1, generation: 0n, domains: [], released: [] };
   let raw: unknown;
   try { raw = JSON.parse(readFileSync(p, "utf8")); } catch {
     throw new LedgerError("ledger.corrupt", `Cannot read ${p}: not JSON`, "restore it from a backup; the media are untouched");
@@ -84,10 +106,10 @@ function fsyncDir(dir: string): void {
 /** Replaces the ledger atomically; a crash leaves either the old or the new one. */
 export function writeLedger(state: string, l: Ledger): void {
   const p = ledgerPath(state);
-  mkdirSync(dirname(p), { recursive: true });
+  mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
   const tmp = `${p}.tmp-${process.pid}`;
   const text = JSON.stringify({ ...l, generation: l.generation + 1n }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n";
-  const fd = openSync(tmp, "w");
+  const fd = openSync(tmp, "w", 0o600);
   try {
     writeSync(fd, text);
     fsyncSync(fd);
@@ -96,15 +118,18 @@ export function writeLedger(state: string, l: Ledger): void {
   fsyncDir(dirname(p));
 }
 
-/** Runs `fn` holding the toolstack lock; a lock left by a killed process is taken over. */
+/** Runs `fn` holding the toolstack lock (flock(2): a killed holder's lock is gone with it). */
 export function withLedgerLock<T>(state: string, fn: () => T): T {
   const p = lockPath(state);
-  mkdirSync(dirname(p), { recursive: true });
-  for (let attempt = 0, r = tryPidLock(p); !r.taken; attempt++, r = tryPidLock(p)) {
-    if (attempt > 2000) throw new LedgerError("ledger.locked", `The toolstack state is locked by process ${r.holder}`, "wait for it to finish, or stop it");
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
+  try {
+    return withFileLockSync(p, fn, LOCK_WAIT_MS);
+  } catch (e) {
+    if (e instanceof LockTimeoutError) {
+      throw new LedgerError("ledger.locked", `The toolstack state is locked by ${e.holder ? `process ${e.holder}` : "another process"}`, "wait for it to finish, or stop it");
+    }
+    throw e;
   }
-  try { return fn(); } finally { releasePidLock(p); }
 }
 
 /** Crash points for tests: VNVDIMM_CRASH_AT=<name> makes the process kill itself there. */

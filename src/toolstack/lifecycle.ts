@@ -9,11 +9,12 @@ import { readBadBlocks } from "../host/index.js";
 import { parseDomainConfig, parseVnvdimmSpec, type DomainConfig, type VnvdimmConfig } from "./config/index.js";
 import { allocate, claimExact, freeRuns, type Busy } from "./allocator.js";
 import { bootHost, type BootedHost } from "./host-boot.js";
-import { crashPoint, readLedger, withLedgerLock, writeLedger, type Ledger, type LedgerDomain, type LedgerExtent } from "./ledger.js";
+import { crashPoint, readLedger, withLedgerLock, writeLedger, type Ledger, type LedgerDomain, type LedgerExtent, type ReleasedExtent } from "./ledger.js";
 import { applyProvision, checkNoForeignLabels, prepareProvision, type PreparedProvision } from "./provision-extent.js";
 import { startDomain, type RunningDomain } from "./domain-boot.js";
 import { startQemuDomain } from "./qemu-domain.js";
 import { qemuDomainPaths } from "../backends/index.js";
+import { finishScrubs, released, scrubExtent, type ScrubProgress } from "./scrub.js";
 
 const PAGE = BigInt(PAGE_BYTES);
 
@@ -48,8 +49,9 @@ export function openToolstack(state: string): Toolstack {
   return { booted, ledger, running, failed, close: () => booted.close() };
 }
 
+/** Pages no allocation may take: every domain's extents, and released ones not yet scrubbed (or kept). */
 function busyExtents(l: Ledger): Busy[] {
-  return l.domains.flatMap((d) => d.extents.map((e) => ({ smfn: e.smfn, nrPages: e.nrPages })));
+  return [...l.domains.flatMap((d) => d.extents), ...l.released].map((e) => ({ smfn: e.smfn, nrPages: e.nrPages }));
 }
 
 function dataRuns(b: BootedHost, l: Ledger, state: string) {
@@ -142,6 +144,8 @@ export function createDomain(state: string, input: { configText: string; configF
         save(state, l);
         throw err;
       }
+      // --force overrides the foreign-label refusal, never data remanence: what was there is zeroed first.
+      if (input.force) for (const e of d.extents) scrubExtent(ts.booted.media, e);
       for (const p of prepared) applyProvision(p, () => crashPoint("create.mid-provision"));
       crashPoint("create.before-commit");
       for (const e of d.extents) { e.state = "held"; e.provisioned = true; }
@@ -190,15 +194,29 @@ export function destroyDomain(state: string, name: string): { name: string; rele
   });
 }
 
-/** Releases a stopped domain's extents for reuse. Their data stays on the media until another domain is provisioned there. */
-export function deleteDomain(state: string, name: string): { name: string; releasedExtents: LedgerExtent[] } {
+export interface DeleteResult {
+  name: string;
+  releasedExtents: LedgerExtent[];
+  /** True when the pages were zeroed and are free; false with --keep-data. */
+  scrubbed: boolean;
+}
+
+/**
+ * Deletes a stopped domain. Its pages are zeroed and then freed, so no later
+ * domain reads its data; with `keepData` they are kept, owned by nobody and
+ * out of the free pool, until `reclaim --scrub`.
+ */
+export function deleteDomain(state: string, name: string, o: { keepData?: boolean; onProgress?: ScrubProgress } = {}): DeleteResult {
   return withLedgerLock(state, () => {
     const l = readLedger(state);
     const d = findDomain(l, name);
     if (d.status === "running") throw new LifecycleError("domain.running", `Domain ${name} is running`, `stop it first with \`vnvdimm destroy ${name}\``, 1);
     l.domains = l.domains.filter((x) => x.name !== name);
+    l.released.push(...d.extents.map((e) => released(name, e, o.keepData ?? false)));
     save(state, l);
-    return { name, releasedExtents: d.extents };
+    crashPoint("delete.after-release");
+    if (!o.keepData) finishScrubs(state, { ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+    return { name, releasedExtents: d.extents, scrubbed: !o.keepData };
   });
 }
 
@@ -212,7 +230,7 @@ export interface DomainListEntry {
   error?: string;
 }
 
-export function listDomains(state: string): { domains: DomainListEntry[]; orphans: { domain: string; extents: LedgerExtent[] }[] } {
+export function listDomains(state: string): { domains: DomainListEntry[]; orphans: { domain: string; extents: LedgerExtent[] }[]; released: ReleasedExtent[] } {
   const ts = openToolstack(state);
   try {
     const domains = ts.ledger.domains.map((d) => {
@@ -228,14 +246,25 @@ export function listDomains(state: string): { domains: DomainListEntry[]; orphan
       };
     });
     const orphans = ts.ledger.domains.map((d) => ({ domain: d.name, extents: d.extents.filter((e) => e.state === "allocating") })).filter((o) => o.extents.length);
-    return { domains, orphans };
+    return { domains, orphans, released: ts.ledger.released };
   } finally {
     ts.close();
   }
 }
 
-/** After a crash mid-create or mid-attach: drops unfinished allocations (and domains left with nothing). */
-export function reclaimOrphans(state: string): { reclaimed: { domain: string; extents: LedgerExtent[] }[] } {
+export interface ReclaimResult {
+  reclaimed: { domain: string; extents: LedgerExtent[] }[];
+  /** Released extents zeroed and freed now: ones a crash left mid-scrub, and kept ones with `scrub`. */
+  scrubbed: ReleasedExtent[];
+}
+
+/**
+ * After a crash mid-create or mid-attach: drops unfinished allocations (and
+ * domains left with nothing), zeroing their pages, which may hold half-made
+ * labels; finishes scrubs a crash interrupted; with `scrub`, also zeroes and
+ * frees the extents `delete --keep-data` kept.
+ */
+export function reclaimOrphans(state: string, o: { scrub?: boolean; onProgress?: ScrubProgress } = {}): ReclaimResult {
   return withLedgerLock(state, () => {
     const l = readLedger(state);
     const reclaimed: { domain: string; extents: LedgerExtent[] }[] = [];
@@ -243,11 +272,13 @@ export function reclaimOrphans(state: string): { reclaimed: { domain: string; ex
       const gone = d.extents.filter((e) => e.state === "allocating");
       if (gone.length) reclaimed.push({ domain: d.name, extents: gone });
       d.extents = d.extents.filter((e) => e.state !== "allocating");
+      l.released.push(...gone.map((e) => released(d.name, e, false)));
     }
     l.domains = l.domains.filter((d) => d.extents.length > 0 || !reclaimed.some((r) => r.domain === d.name));
     for (const d of l.domains) if (reclaimed.some((r) => r.domain === d.name) && d.extents.length === 0) d.status = "stopped";
     save(state, l);
-    return { reclaimed };
+    const scrubbed = finishScrubs(state, { includeKept: o.scrub ?? false, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+    return { reclaimed, scrubbed };
   });
 }
 
@@ -276,6 +307,7 @@ export function attachVnvdimm(state: string, name: string, specText: string, opt
         save(state, l);
         throw err;
       }
+      if (opts.force) scrubExtent(ts.booted.media, e);
       applyProvision(prepared);
       e.state = "held";
       e.provisioned = true;
@@ -287,15 +319,17 @@ export function attachVnvdimm(state: string, name: string, specText: string, opt
   });
 }
 
-/** Hot-unplug (which QEMU cannot do): the vNVDIMM leaves the domain and its extent is released. */
-export function detachVnvdimm(state: string, name: string, id: string): { name: string; extent: LedgerExtent } {
+/** Hot-unplug (which QEMU cannot do): the vNVDIMM leaves the domain, and its extent is zeroed and released. */
+export function detachVnvdimm(state: string, name: string, id: string, o: { onProgress?: ScrubProgress } = {}): { name: string; extent: LedgerExtent } {
   return withLedgerLock(state, () => {
     const l = readLedger(state);
     const d = findDomain(l, name);
     const e = d.extents.find((x) => x.id === id || String(x.slot) === id);
     if (!e) throw new LifecycleError("vnvdimm.missing", `Domain ${name} has no vNVDIMM ${id}`, `see \`vnvdimm list\``, 2);
     d.extents = d.extents.filter((x) => x !== e);
+    l.released.push(released(name, e, false));
     save(state, l);
+    finishScrubs(state, { ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
     return { name, extent: e };
   });
 }

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { planProvision, rawTextToBytes, selectIndex } from "../formats/index.js";
 import { PAGE_BYTES, type MediaResolver } from "../hypervisor/index.js";
+import { zeroRange } from "../media/index.js";
 import type { SizedVnvdimmLike } from "./extent-spec.js";
 import type { LedgerExtent } from "./ledger.js";
 
@@ -71,21 +72,11 @@ export function applyProvision(p: PreparedProvision | undefined, onStep?: (what:
   if (!p) return;
   const { windows: w, plan } = p;
   // Data first, labels last: until the labels land, the guest sees no namespace and so no half-made one.
-  for (const z of plan.zeroFills) zeroRange(w.data.media, w.data.offset + z.dpa, z.sizeBytes);
+  // Written, not punched: a few KiB, and the fault-injection media count every write.
+  for (const z of plan.zeroFills) zeroRange(w.data.media, w.data.offset + z.dpa, z.sizeBytes, { noDiscard: true });
   for (const d of plan.dataWrites) w.data.media.write(w.data.offset + d.dpa, d.bytes);
   w.data.media.flush();
   onStep?.("data");
   for (const l of plan.labelWrites) w.label.media.write(w.label.offset + BigInt(l.offset), l.bytes);
   w.label.media.flush();
-}
-
-function zeroRange(m: { write(o: bigint, b: Uint8Array): void; read(o: bigint, n: number): Uint8Array }, at: bigint, size: bigint): void {
-  const chunk = 1 << 20;
-  const zeros = new Uint8Array(chunk);
-  for (let off = 0n; off < size; off += BigInt(chunk)) {
-    const n = Number(size - off < BigInt(chunk) ? size - off : BigInt(chunk));
-    // Sparse media read back as zero: skip writing what is zero already, so the file stays sparse.
-    const cur = m.read(at + off, n);
-    if (cur.some((b) => b !== 0)) m.write(at + off, n === chunk ? zeros : zeros.subarray(0, n));
-  }
 }

@@ -3,7 +3,7 @@
 import { createConnection } from "node:net";
 import { randomBytes } from "node:crypto";
 import { AgentReplyParser, encodeRequest, type AgentReply } from "./agent-protocol.js";
-import { withFileLock } from "./file-lock.js";
+import { withFileLock } from "../../media/index.js";
 
 export class AgentError extends Error {
   constructor(readonly code: "agent.unreachable" | "agent.timeout", message: string) {

@@ -4,7 +4,18 @@ import { InvalidArgumentError, Option, type Command as Cli } from "commander";
 import { MAX_GUEST_IO_BYTES, UserError, routeById } from "../../api/index.js";
 import { hexn, human, table } from "../table.js";
 import { call } from "../transport.js";
-import { examples, print, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
+import { examples, print, progress, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
+
+/** A scrub's progress bar on a terminal, one per extent. */
+function progressOf(ctx: Ctx): (label: string, done: number, total: number) => void {
+  const bars = new Map<string, (done: number, total: number) => void>();
+  return (label, done, total) => {
+    if (total < 64) return;
+    let bar = bars.get(label);
+    if (!bar) bars.set(label, bar = progress(ctx, `${label} (MiB)`));
+    bar(done, total);
+  };
+}
 
 function offsetArg(v: string): bigint {
   if (!/^(0x[0-9a-f]+|\d+)$/i.test(v)) throw new InvalidArgumentError("expected a byte offset (decimal or 0x hex)");
@@ -55,6 +66,9 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
         const out = [table(["name", "domid", "status", "backend", "memory", "vnvdimms"], r.domains.map((d) => [d.name, d.domid ?? "-", d.qemu ? `${d.status} (qemu: ${d.qemu.status}${d.qemu.pid ? `, pid ${d.qemu.pid}` : ""})` : d.status, d.backend, `${d.memoryMiB} MiB`, d.vnvdimms.map((v) => `${v.id}:${human(v.sizeBytes)}@${hexn(v.smfn)}`).join(" ")]))];
         for (const d of r.domains.filter((x) => x.error)) out.push(`  ${d.name}: ${d.error}`);
         if (r.orphans.length) out.push("", `Unfinished allocations (a crash mid-operation): ${r.orphans.map((o) => `${o.domain} (${o.extents.length})`).join(", ")}; run \`vnvdimm reclaim\``);
+        const kept = r.released.filter((x) => x.keep), waiting = r.released.filter((x) => !x.keep);
+        if (waiting.length) out.push("", `Awaiting their scrub (a crash mid-delete): ${waiting.map((x) => `${x.from}/${x.id}@${hexn(x.smfn)}`).join(", ")}; run \`vnvdimm reclaim\``);
+        if (kept.length) out.push("", `Kept by delete --keep-data, owned by nobody: ${kept.map((x) => `${x.from}/${x.id}@${hexn(x.smfn)}`).join(", ")}; \`vnvdimm reclaim --scrub\` zeroes and frees them`);
         return out.join("\n");
       });
     });
@@ -68,11 +82,14 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     });
 
   stateful(program.command("delete").argument("<name>")).description(summary("deleteDomain"))
-    .addHelpText("after", examples("vnvdimm destroy vm1 && vnvdimm delete vm1"))
-    .action(async (name: string, o: { state?: string; json: boolean }) => {
-      const r = await call("deleteDomain", { name }, { state: stateOf(o) });
-      ctx.io.err(`warning: the ${r.releasedExtents.length} extent(s) of ${r.name} are free again; their data will be reused by the next domain placed there\n`);
-      print(ctx, o.json, r, () => `Deleted domain ${r.name}`);
+    .option("--keep-data", "keep the pages and their data, owned by nobody, until `vnvdimm reclaim --scrub`", false)
+    .addHelpText("after", examples("vnvdimm destroy vm1 && vnvdimm delete vm1", "vnvdimm delete vm1 --keep-data"))
+    .action(async (name: string, o: { state?: string; json: boolean; keepData: boolean }) => {
+      const r = await call("deleteDomain", { name, keepData: o.keepData }, { state: stateOf(o), onProgress: progressOf(ctx) });
+      const pages = r.releasedExtents.reduce((n, e) => n + e.nrPages, 0);
+      print(ctx, o.json, r, () => r.scrubbed
+        ? `Deleted domain ${r.name}; its ${pages} pages were zeroed and are free`
+        : `Deleted domain ${r.name}; its ${pages} pages keep their data, owned by nobody, until \`vnvdimm reclaim --scrub\``);
     });
 
   stateful(program.command("attach").argument("<name>").argument("<spec>", "a vnvdimm spec, e.g. 'size=1G, namespace=raw'"))
@@ -86,16 +103,20 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
   stateful(program.command("detach").argument("<name>").argument("<id>", "vNVDIMM id or slot")).description(summary("detachVnvdimm"))
     .addHelpText("after", examples("vnvdimm detach vm1 vnvdimm1", "vnvdimm detach vm1 1"))
     .action(async (name: string, id: string, o: { state?: string; json: boolean }) => {
-      const r = await call("detachVnvdimm", { name, id }, { state: stateOf(o) });
-      ctx.io.err(`warning: the extent of ${r.extent.id} is free again; its data will be reused\n`);
-      print(ctx, o.json, r, () => `Detached ${r.extent.id} from ${r.name}`);
+      const r = await call("detachVnvdimm", { name, id }, { state: stateOf(o), onProgress: progressOf(ctx) });
+      print(ctx, o.json, r, () => `Detached ${r.extent.id} from ${r.name}; its ${r.extent.nrPages} pages were zeroed and are free`);
     });
 
   stateful(program.command("reclaim")).description(summary("reclaim"))
-    .addHelpText("after", examples("vnvdimm reclaim"))
-    .action(async (o: { state?: string; json: boolean }) => {
-      const r = await call("reclaim", {}, { state: stateOf(o) });
-      print(ctx, o.json, r, () => r.reclaimed.length ? r.reclaimed.map((x) => `Reclaimed ${x.extents.length} unfinished extent(s) of ${x.domain}`).join("\n") : "Nothing to reclaim");
+    .option("--scrub", "also zero and free the extents `delete --keep-data` kept", false)
+    .addHelpText("after", examples("vnvdimm reclaim", "vnvdimm reclaim --scrub"))
+    .action(async (o: { state?: string; json: boolean; scrub: boolean }) => {
+      const r = await call("reclaim", { scrub: o.scrub }, { state: stateOf(o), onProgress: progressOf(ctx) });
+      print(ctx, o.json, r, () => {
+        const lines = r.reclaimed.map((x) => `Reclaimed ${x.extents.length} unfinished extent(s) of ${x.domain}; their pages were zeroed and are free`);
+        for (const x of r.scrubbed) if (!r.reclaimed.some((y) => y.domain === x.from && y.extents.some((e) => e.smfn === x.smfn))) lines.push(`Zeroed and freed ${x.nrPages} pages at ${hexn(x.smfn)} (${x.from}/${x.id})`);
+        return lines.length ? lines.join("\n") : "Nothing to reclaim";
+      });
     });
 
   const guest = program.command("guest").description("What a domain's guest sees, through its own drivers")
