@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, ok } from "../helpers/cli.js";
-import { listDomains, openGuest } from "../../src/toolstack/index.js";
+import { listDomains, openGuest, openHostMedia } from "../../src/toolstack/index.js";
 import { MEMDEV_FLAG_NOT_ARMED, decodeNfit, nfitStructuresOfKind } from "../../src/formats/index.js";
 
 async function host(): Promise<{ dir: string; state: string; cfg: (name: string, vnvdimms: string) => string }> {
@@ -62,7 +62,8 @@ test("attach from the CLI hotplugs a pre-provisioned vNVDIMM into a running doma
 
   const d = await cli("detach", "h", "vnvdimm1", "--state", state);
   assert.equal(d.code, 0, d.err);
-  assert.match(d.err, /free again/);
+  assert.match(d.out, /zeroed and are free/);
+  assert.ok(extentIsZero(state, attached.extent.smfn, 64 * 256 + 32), "the detached extent holds nothing of the guest's");
   const after = JSON.parse(await ok("guest", "namespaces", "h", "--state", state, "--json")) as Ns[];
   assert.deepEqual(after.map((n) => n.name), ["first"]);
   assert.deepEqual(listDomains(state).domains[0]!.vnvdimms.map((v) => v.id), ["vnvdimm0"]);
@@ -131,12 +132,80 @@ test("image= places a filesystem image in the fsdax data area once; a recreate k
   assert.equal(listDomains(state).domains.some((d) => d.name === "toobig" && d.vnvdimms.length > 0), false);
 });
 
-test("an extent whose label area holds labels vnvdimm did not write for the domain is refused without --force, and nothing is written", async () => {
-  const { state, cfg } = await host();
+/** Whether the host DIMM file holding MFNs [smfn, smfn + nrPages) reads as zeros there. */
+function extentIsZero(state: string, smfn: number, nrPages: number): boolean {
+  const { media, close } = openHostMedia(state);
+  try {
+    const w = media(BigInt(smfn) * 4096n, BigInt(nrPages) * 4096n)!;
+    for (let off = 0n; off < BigInt(nrPages) * 4096n; off += 1n << 20n) {
+      const n = Number(BigInt(nrPages) * 4096n - off < 1n << 20n ? BigInt(nrPages) * 4096n - off : 1n << 20n);
+      if (w.media.read(w.offset + off, n).some((b) => b !== 0)) return false;
+    }
+    return true;
+  } finally { close(); }
+}
+
+const extentOf = (state: string, name: string) => listDomains(state).domains.find((d) => d.name === name)!.vnvdimms[0]!;
+
+test("delete zeroes every page the domain held; the same config is created again without --force and its guest reads zeros", async () => {
+  const { dir, state, cfg } = await host();
+  await ok("create", cfg("vm1", `'size=32M, namespace=fsdax:data'`), "--state", state);
+  const e = extentOf(state, "vm1");
+  const p = join(dir, "secret.bin");
+  writeFileSync(p, "vm1's secret");
+  await ok("guest", "write", "vm1", "data", "0", p, "--state", state);
+  await ok("destroy", "vm1", "--state", state);
+  assert.equal(extentIsZero(state, e.smfn, e.nrPages), false, "destroy keeps the data: this is persistent memory");
+  const del = await ok("delete", "vm1", "--state", state);
+  assert.match(del, /Deleted domain vm1; its \d+ pages were zeroed and are free/);
+  assert.ok(extentIsZero(state, e.smfn, e.nrPages), "after delete the old extent reads as zeros, label area included");
+
+  await ok("create", cfg("vm1", `'size=32M, namespace=fsdax:data'`), "--state", state);
+  assert.equal(extentOf(state, "vm1").smfn, e.smfn, "the same pages, free again");
+  assert.equal((await cli("guest", "read", "vm1", "data", "0", "12", "--state", state)).out, "\0".repeat(12));
+});
+
+test("delete --keep-data keeps the pages out of the pool, owned by nobody, until reclaim --scrub", async () => {
+  const { dir, state, cfg } = await host();
+  await ok("create", cfg("keep", `'size=32M, node=0, namespace=raw:data'`), "--state", state);
+  const e = extentOf(state, "keep");
+  const p = join(dir, "d.bin");
+  writeFileSync(p, "keep me");
+  await ok("guest", "write", "keep", "data", "0", p, "--state", state);
+  await ok("destroy", "keep", "--state", state);
+  assert.match(await ok("delete", "keep", "--keep-data", "--state", state), /keep their data, owned by nobody, until `vnvdimm reclaim --scrub`/);
+  assert.equal(extentIsZero(state, e.smfn, e.nrPages), false);
+  assert.match(await ok("list", "--state", state), /Kept by delete --keep-data, owned by nobody: keep\/vnvdimm0@0x[0-9a-f]+/);
+
+  await ok("create", cfg("next", `'size=32M, node=0, namespace=raw:data'`), "--state", state);
+  assert.notEqual(extentOf(state, "next").smfn, e.smfn, "a kept extent is never handed out");
+  assert.match(await ok("reclaim", "--state", state), /Nothing to reclaim/);
+  assert.equal(extentIsZero(state, e.smfn, e.nrPages), false, "plain reclaim leaves kept data alone");
+
+  assert.match(await ok("reclaim", "--scrub", "--state", state), /Zeroed and freed \d+ pages at 0x[0-9a-f]+ \(keep\/vnvdimm0\)/);
+  assert.ok(extentIsZero(state, e.smfn, e.nrPages));
+  assert.deepEqual(listDomains(state).released, []);
+});
+
+test("labels someone else left on free pages: refused without --force and nothing written; --force zeroes the old data before provisioning", async () => {
+  const { dir, state, cfg } = await host();
   await ok("create", cfg("first", `'size=32M, namespace=fsdax:theirs'`), "--state", state);
-  const extent = listDomains(state).domains[0]!.vnvdimms[0]!.smfn;
+  const e = extentOf(state, "first");
+  const p = join(dir, "d.bin");
+  writeFileSync(p, "their data");
+  await ok("guest", "write", "first", "theirs", "0", p, "--state", state);
+  // What a real Linux (or an older vnvdimm) would leave behind: the extent's bytes, back on free pages.
+  const { media, close } = openHostMedia(state);
+  const w = media(BigInt(e.smfn) * 4096n, BigInt(e.nrPages) * 4096n)!;
+  const old = w.media.read(w.offset, e.nrPages * 4096);
+  close();
   await ok("destroy", "first", "--state", state);
   await ok("delete", "first", "--state", state);
+  const back = openHostMedia(state);
+  const w2 = back.media(BigInt(e.smfn) * 4096n, BigInt(e.nrPages) * 4096n)!;
+  w2.media.write(w2.offset, old);
+  w2.media.flush();
+  back.close();
 
   const dimm = join(state, "host", "nvdimm0.img");
   const before = sha(dimm);
@@ -148,9 +217,11 @@ test("an extent whose label area holds labels vnvdimm did not write for the doma
   assert.equal(listDomains(state).orphans.length, 0);
 
   await ok("create", cfg("second", `'size=32M, namespace=raw:mine'`), "--state", state, "--force");
-  assert.equal(listDomains(state).domains.find((d) => d.name === "second")!.vnvdimms[0]!.smfn, extent);
+  assert.equal(extentOf(state, "second").smfn, e.smfn);
   const ns = JSON.parse(await ok("guest", "namespaces", "second", "--state", state, "--json")) as Ns[];
   assert.deepEqual(ns.map((n) => [n.name, n.mode]), [["mine", "raw"]]);
+  const seen = (await cli("guest", "read", "second", "mine", "0", String(1 << 20), "--state", state)).out;
+  assert.ok(!seen.includes("their data"), "the new domain never reads the old one's data");
 });
 
 function hasMkfs(): boolean {

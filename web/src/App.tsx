@@ -89,7 +89,7 @@ export function App() {
   const closeDialog = () => setDialog(null);
 
   const confirmDelete = async (d: Domain) => {
-    const r = await run(`Deleting ${d.name}`, (op) => del(`api/domains/${enc(d.name)}`, op), { done: `Deleted ${d.name}; its extents are free` });
+    const r = await run(`Deleting ${d.name}`, (op) => del(`api/domains/${enc(d.name)}`, op), { done: `Deleted ${d.name}; its pages were zeroed and are free` });
     if (r.ok) closeThenFocus(closeDialog, '[data-action="create-domain"]');
   };
   const confirmDetach = async (d: Domain, v: Vnvdimm) => {
@@ -138,7 +138,7 @@ export function App() {
       {dialog?.kind === "mce" && data && <MceDialog domains={data.domains.domains} domain={dialog.domain} run={run} activity={actions.activity} onClose={closeDialog} />}
       {dialog?.kind === "delete" && (
         <ConfirmDialog title={`Delete ${dialog.domain.name}?`} confirm="Delete" activity={actions.activity} onClose={closeDialog} onConfirm={() => void confirmDelete(dialog.domain)}
-          body={<p>Its {dialog.domain.vnvdimms.length} extent(s) are released for other domains. The data stays on the media until another domain is provisioned there; creating <strong>{dialog.domain.name}</strong> again allocates and provisions afresh.</p>} />
+          body={<p>Its {dialog.domain.vnvdimms.length} extent(s) are zeroed and released for other domains: the data on them is gone. Creating <strong>{dialog.domain.name}</strong> again allocates and provisions afresh.</p>} />
       )}
       {dialog?.kind === "detach" && (
         <ConfirmDialog title={`Detach ${dialog.vnvdimm.id} from ${dialog.domain.name}?`} confirm="Detach" activity={actions.activity} onClose={closeDialog} onConfirm={() => void confirmDetach(dialog.domain, dialog.vnvdimm)}

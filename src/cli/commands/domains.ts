@@ -62,8 +62,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .action(async (o: { state?: string; json: boolean }) => {
       const r = await call("listDomains", {}, { state: stateOf(o) });
       print(ctx, o.json, r, () => {
-        if (!r.domains.length && !r.orphans.length) return "  (no domains; create one with `vnvdimm create CONFIG`)";
-        const out = [table(["name", "domid", "status", "backend", "memory", "vnvdimms"], r.domains.map((d) => [d.name, d.domid ?? "-", d.qemu ? `${d.status} (qemu: ${d.qemu.status}${d.qemu.pid ? `, pid ${d.qemu.pid}` : ""})` : d.status, d.backend, `${d.memoryMiB} MiB`, d.vnvdimms.map((v) => `${v.id}:${human(v.sizeBytes)}@${hexn(v.smfn)}`).join(" ")]))];
+        const out = r.domains.length || r.orphans.length ? [table(["name", "domid", "status", "backend", "memory", "vnvdimms"], r.domains.map((d) => [d.name, d.domid ?? "-", d.qemu ? `${d.status} (qemu: ${d.qemu.status}${d.qemu.pid ? `, pid ${d.qemu.pid}` : ""})` : d.status, d.backend, `${d.memoryMiB} MiB`, d.vnvdimms.map((v) => `${v.id}:${human(v.sizeBytes)}@${hexn(v.smfn)}`).join(" ")]))] : ["  (no domains; create one with `vnvdimm create CONFIG`)"];
         for (const d of r.domains.filter((x) => x.error)) out.push(`  ${d.name}: ${d.error}`);
         if (r.orphans.length) out.push("", `Unfinished allocations (a crash mid-operation): ${r.orphans.map((o) => `${o.domain} (${o.extents.length})`).join(", ")}; run \`vnvdimm reclaim\``);
         const kept = r.released.filter((x) => x.keep), waiting = r.released.filter((x) => !x.keep);
