@@ -1,10 +1,10 @@
 // Host and pmem verbs (`vnvdimm host …`, `vnvdimm pmem …`), one command object
 // each. Every command boots the host from its media and state first: a host
 // reboot is a restart of the process.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { CONTROL_DOMID, PAGE_BYTES, type PmemMgmtPlacement, type PmemRegionInfo, type RegionType } from "../hypervisor/index.js";
-import { addBadBlock, createEmulatedHost, defaultMachineSpec, parseMachineSpec, writeBootOptions, HostError, SpecError, type MachineSpec } from "../host/index.js";
-import { bootHost, type BootedHost } from "../toolstack/host-boot.js";
+import { addBadBlock, hostPaths, createEmulatedHost, defaultMachineSpec, parseMachineSpec, writeBootOptions, HostError, SpecError, type MachineSpec } from "../host/index.js";
+import { bootHost, holderNames, pageHolders, withLedgerLock, LedgerError, type BootedHost } from "../toolstack/index.js";
 import { reserve, ReserveError, type ReserveResult } from "../dom0/index.js";
 import type { Command } from "./command.js";
 import { UserError } from "./errors.js";
@@ -22,6 +22,7 @@ export function asUserError(e: unknown): never {
     const code = e.code === "reserve.not-found" ? "not-found" : e.code === "reserve.corrupt-labels" ? "invalid-input" : "conflict";
     throw new UserError(code, e.message, e.hint, e.code === "reserve.in-use" ? 1 : 2, e.code);
   }
+  if (e instanceof LedgerError) throw new UserError(e.code === "ledger.locked" ? "conflict" : "invalid-input", e.message, e.hint, 1, e.code);
   throw e;
 }
 
@@ -56,15 +57,32 @@ export const hostInitCommand: Command<HostInitInput, { state: string; spec: Mach
         }
         spec = parseMachineSpec(raw, input.specFile);
       } else spec = defaultMachineSpec();
-      const host = createEmulatedHost(input.state, spec, { force: input.force ?? false, ...(input.onProgress ? { onProgress: input.onProgress } : {}) });
-      writeBootOptions(input.state, { pmemMgmt: input.pmemMgmt ?? "ram" });
-      return { state: input.state, spec, dimms: host.dimms.map((d) => ({ index: d.index, node: d.node, path: d.path, spa: d.spa, sizeBytes: d.sizeBytes, labelSizeBytes: d.labelSizeBytes, handle: d.handle })) };
+      return withStateLock(input.state, () => initUnderLock(input, spec));
     } catch (e) {
       if (e instanceof UserError) throw e;
       asUserError(e);
     }
   },
 };
+
+/**
+ * Runs `fn` under the toolstack lock when the state directory holds a host,
+ * so that a media rewrite never races a create or a delete.
+ */
+function withStateLock<T>(state: string, fn: () => T): T {
+  return existsSync(hostPaths(state).spec) ? withLedgerLock(state, fn) : fn();
+}
+
+function initUnderLock(input: HostInitInput, spec: MachineSpec) {
+  const held = input.force ? pageHolders(input.state) : [];
+  if (held.length) {
+    throw new UserError("conflict", `Refusing to recreate the host: domains hold pages on its NVDIMMs (${holderNames(held)})`,
+      "destroy and delete them first (`vnvdimm destroy NAME && vnvdimm delete NAME`), or use another --state", 1, "host.in-use");
+  }
+  const host = createEmulatedHost(input.state, spec, { force: input.force ?? false, ...(input.onProgress ? { onProgress: input.onProgress } : {}) });
+  writeBootOptions(input.state, { pmemMgmt: input.pmemMgmt ?? "ram" });
+  return { state: input.state, spec, dimms: host.dimms.map((d) => ({ index: d.index, node: d.node, path: d.path, spa: d.spa, sizeBytes: d.sizeBytes, labelSizeBytes: d.labelSizeBytes, handle: d.handle })) };
+}
 
 export interface RegionRow { type: RegionType; smfn: number; emfn: number; pxm: number | null; mgmtSmfn?: number | null; mgmtEmfn?: number | null; placement?: string; freePages?: number; ownedPages?: number; brokenPages?: number }
 
@@ -105,25 +123,50 @@ export const pmemReserveCommand: Command<PmemReserveInput, ReserveResult & { set
   summary: "Mark a namespace for hypervisor use with an on-media reservation record",
   run(input) {
     if ((input.namespace === undefined) === (input.dimm === undefined)) throw new UserError("usage", "pmem reserve needs exactly one of --namespace UUID or --dimm N");
-    const result = withHost(input, (b) => {
-      const view = b.dimms.map(({ dimm, dsm, data }) => ({ dimm, dsm, data }));
-      if (input.dimm !== undefined) {
-        const d = b.host.dimms[input.dimm];
-        const target = d && view.find((v) => v.dimm.handle === d.handle);
-        if (!target) throw new UserError("not-found", `No NVDIMM ${input.dimm} on this host (it has ${b.host.dimms.length})`, "list them with `vnvdimm host status`");
-        return reserve({ target: { dimm: target.dimm }, mgmt: input.mgmt, force: input.force ?? false, ...(input.labels ? { labels: input.labels } : {}) }, view);
-      }
-      return reserve({ target: { namespace: input.namespace! }, mgmt: input.mgmt, force: input.force ?? false }, view);
-    });
-    // Reboot and let the control domain set the new reservation up, as it will at every boot.
-    const setup = withHost(input, (b) => {
-      const rep = b.reservations.find((r) => r.record.uuid === result.record.uuid);
-      if (rep?.error) throw new UserError("conflict", `reservation written, but the hypervisor refused it: ${rep.error.message}`, undefined, 1, rep.error.reason);
-      return [rep?.mgmt, rep?.data].filter((x): x is PmemRegionInfo => x !== undefined).map(row);
-    });
-    return { ...result, setup };
+    try {
+      return withStateLock(input.state, () => reserveUnderLock(input));
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      asUserError(e);
+    }
   },
 };
+
+/** With --force, a namespace holding domains' pages would be rewritten under them: refused, naming them. */
+function refuseIfHeld(b: BootedHost, input: PmemReserveInput): void {
+  if (!input.force || input.namespace === undefined) return;
+  const target = input.namespace.toLowerCase();
+  for (const { dimm, scan } of b.dimms) {
+    const ns = scan.namespaces.find((n) => n.uuid === target || (n.name !== "" && n.name === input.namespace));
+    if (!ns) continue;
+    const held = pageHolders(input.state, { spa: dimm.spa + (ns.dpa - dimm.mappingDpa), sizeBytes: ns.sizeBytes });
+    if (held.length) {
+      throw new UserError("conflict", `Refusing to reserve namespace ${input.namespace} again: domains hold pages in it (${holderNames(held)})`,
+        "destroy and delete them first; --force never overwrites pages a domain holds", 1, "reserve.held");
+    }
+  }
+}
+
+function reserveUnderLock(input: PmemReserveInput): ReserveResult & { setup: RegionRow[] } {
+  const result = withHost(input, (b) => {
+    refuseIfHeld(b, input);
+    const view = b.dimms.map(({ dimm, dsm, data }) => ({ dimm, dsm, data }));
+    if (input.dimm !== undefined) {
+      const d = b.host.dimms[input.dimm];
+      const target = d && view.find((v) => v.dimm.handle === d.handle);
+      if (!target) throw new UserError("not-found", `No NVDIMM ${input.dimm} on this host (it has ${b.host.dimms.length})`, "list them with `vnvdimm host status`");
+      return reserve({ target: { dimm: target.dimm }, mgmt: input.mgmt, force: input.force ?? false, ...(input.labels ? { labels: input.labels } : {}) }, view);
+    }
+    return reserve({ target: { namespace: input.namespace! }, mgmt: input.mgmt, force: input.force ?? false }, view);
+  });
+  // Reboot and let the control domain set the new reservation up, as it will at every boot.
+  const setup = withHost(input, (b) => {
+    const rep = b.reservations.find((r) => r.record.uuid === result.record.uuid);
+    if (rep?.error) throw new UserError("conflict", `reservation written, but the hypervisor refused it: ${rep.error.message}`, undefined, 1, rep.error.reason);
+    return [rep?.mgmt, rep?.data].filter((x): x is PmemRegionInfo => x !== undefined).map(row);
+  });
+  return { ...result, setup };
+}
 
 export const hostMceCommand: Command<StateInput & { mfn: number }, { mfn: number; owner: number | null; region: string; alreadyBroken: boolean }> = {
   name: "host mce",

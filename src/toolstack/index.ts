@@ -10,3 +10,4 @@ export * from "./guest-session.js";
 export * from "./qemu-domain.js";
 export * from "./backend-lifecycle.js";
 export * from "./scrub.js";
+export * from "./page-holders.js";
