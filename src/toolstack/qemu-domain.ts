@@ -171,5 +171,5 @@ export function checkHotplugFits(rec: QemuRunRecord, nv: QemuVnvdimm): void {
     : nv.gpa + size > limit ? `its device memory ends at 0x${limit.toString(16)}`
     : rec.windows.some((w) => w.slot === nv.slot || (nv.gpa < w.gpa + w.sizeBytes && w.gpa < nv.gpa + size)) ? `the window overlaps a DIMM it has`
     : undefined;
-  if (why) throw new QemuDomainError("qemu.hotplug", `Cannot hotplug vNVDIMM slot ${nv.slot} into the running QEMU: ${why}`, "destroy the domain and create it again: it boots with the new vNVDIMM");
+  if (why) throw new QemuDomainError("qemu.hotplug", `Cannot hotplug vNVDIMM slot ${nv.slot} into the running QEMU: ${why}`, "nothing was kept (the extent was zeroed and freed); to add it, stop the domain (`vnvdimm destroy`), attach it then, and start the domain again with `vnvdimm create`");
 }
