@@ -46,7 +46,10 @@ export async function bootstrap(o: BootstrapOptions, say: (line: string) => void
     for (const r of DEFAULT_RESERVATIONS.filter((x) => !reserved(x.dimm))) {
       try {
         const out = await pmemReserveCommand.run({ state: o.state, dimm: r.dimm, mgmt: r.mgmt });
-        say(`reserved ${out.setup.find((x) => x.type === "data") ? "pmem" : "a namespace"} on NVDIMM ${r.dimm} (frame table in ${r.mgmt})`);
+        // Where the frame table lives is the boot option's choice (pmem_mgmt=), not the reservation's.
+        const data = out.setup.find((x) => x.type === "data");
+        const area = r.mgmt === "pmem" ? "a management area on it" : "no management area";
+        say(`reserved ${data ? "pmem" : "a namespace"} on NVDIMM ${r.dimm} (${area}; frame table in ${data?.placement ?? "ram"})`);
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
         warn(`NVDIMM ${r.dimm} not reserved: ${e.message}`);

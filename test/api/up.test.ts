@@ -65,7 +65,7 @@ test("text output: what was set up, and the URL with its token", async () => {
   }
   p.kill("SIGTERM");
   assert.equal(await exited, 0);
-  assert.match(out, /^vnvdimm up: created host "default" with 2 NVDIMMs\nvnvdimm up: reserved pmem on NVDIMM 0 \(frame table in pmem\)\nvnvdimm up: reserved pmem on NVDIMM 1 \(frame table in ram\)\nvnvdimm up: created domain demo \(domid 1\)\n/);
+  assert.match(out, /^vnvdimm up: created host "default" with 2 NVDIMMs\nvnvdimm up: reserved pmem on NVDIMM 0 \(a management area on it; frame table in ram\)\nvnvdimm up: reserved pmem on NVDIMM 1 \(no management area; frame table in ram\)\nvnvdimm up: created domain demo \(domid 1\)\n/);
   assert.match(out, /dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]{32}\n/);
   assert.match(out, /vnvdimm up: stopped \(SIGTERM\)\n$/);
 });
