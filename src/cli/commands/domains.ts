@@ -146,7 +146,8 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
       const bytes = Buffer.from(r.base64, "base64");
       if (o.out) { writeFileSync(o.out, bytes); print(ctx, o.json, { bytes: bytes.length, out: o.out }, () => `Read ${bytes.length} bytes into ${o.out}`); return; }
       if (o.json) { print(ctx, true, r, () => ""); return; }
-      ctx.io.out(bytes.toString("latin1"));
+      // The exact bytes: a string would be re-encoded as UTF-8 on the way out.
+      ctx.io.out(bytes);
     });
 
   stateful(guest.command("exec").argument("<name>").argument("<command...>", "the command and its arguments (after --)"))
