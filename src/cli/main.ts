@@ -6,6 +6,7 @@ import { UserError, inspectAcpiCommand, inspectLabelsCommand } from "../api/inde
 import { toJson } from "./json.js";
 import { renderAcpi } from "./render-acpi.js";
 import { renderLabels } from "./render-labels.js";
+import { termLines } from "./terminal-text.js";
 import { examples, intArg, sizeArg, type Io } from "./commands/shared.js";
 import { registerHost } from "./commands/host.js";
 import { registerPmem } from "./commands/pmem.js";
@@ -21,7 +22,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
   const program = new Cli("vnvdimm")
     .description("Persistent memory for virtual machines: the Xen virtual-NVDIMM design as real software")
     // Usage errors look like every other error: one line, then a hint.
-    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(text.replace(/^error: /, "vnvdimm: ")) })
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(termLines(text.replace(/^error: /, "vnvdimm: "))) })
     .exitOverride()
     .showHelpAfterError("  hint: add --help for usage and examples");
 
@@ -81,12 +82,12 @@ export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof UserError) {
-      io.err(`vnvdimm: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}\n`);
+      io.err(`vnvdimm: ${termLines(e.message)}${e.hint ? `\n  hint: ${termLines(e.hint)}` : ""}\n`);
       // Scripts reading --json get the error as JSON too: the same body the HTTP API sends.
       if (argv.includes("--json")) io.out(toJson(e) + "\n");
       return e.exit;
     }
-    io.err(`vnvdimm: internal error: ${e instanceof Error ? e.message : String(e)}\n  hint: this is a bug; please report it with the command you ran\n`);
+    io.err(`vnvdimm: internal error: ${termLines(e instanceof Error ? e.message : String(e))}\n  hint: this is a bug; please report it with the command you ran\n`);
     if (process.env["VNVDIMM_DEBUG"]) io.err(`${e instanceof Error ? e.stack : ""}\n`);
     return 70;
   }

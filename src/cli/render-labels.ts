@@ -1,17 +1,18 @@
 // Human output of `inspect labels`.
 import type { InspectLabelsResult } from "../api/index.js";
 import { hexn, human, table } from "./table.js";
+import { termLines, termText } from "./terminal-text.js";
 
 export function renderLabels(r: InspectLabelsResult): string {
   const out: string[] = [];
   const where = r.dataPresent ? `label area at ${hexn(r.labelAreaOffset)}, ${human(r.labelSizeBytes)}` : `label area only, ${human(r.labelSizeBytes)}`;
-  out.push(`${r.file}: ${where}; ${r.labelVersion ? `v${r.labelVersion} labels` : "no valid index (label-less)"}`);
+  out.push(`${termText(r.file)}: ${where}; ${r.labelVersion ? `v${r.labelVersion} labels` : "no valid index (label-less)"}`);
   out.push("", "Index blocks");
   out.push(table(["#", "signature", "version", "seq", "nslot", "labelsize", "state"], r.index.map((ix, i) => [
     i, ix.signature || "(none)", `${ix.major}.${ix.minor}`, ix.seq, ix.nslot, ix.labelsize,
     r.current === i ? "current" : r.indexValid[i] ? "valid" : "invalid",
   ])));
-  out.push(`  current: ${r.current < 0 ? "none" : `block ${r.current}`} (${r.why})`);
+  out.push(`  current: ${r.current < 0 ? "none" : `block ${r.current}`} (${termLines(r.why)})`);
 
   const active = new Set(r.activeSlots);
   const labels = r.label.filter((l) => active.has(l.slot));
@@ -43,12 +44,12 @@ export function renderLabels(r: InspectLabelsResult): string {
   }
   if (r.rejected.length) {
     out.push("", "Rejected label sets (their space is held back, not reported as free)");
-    for (const x of r.rejected) out.push(`  ${x.uuid} "${x.name}" (slots ${x.slots.join(",")}): ${x.reasons.map((y) => y.code).join(", ")}`);
+    for (const x of r.rejected) out.push(`  ${x.uuid} "${termText(x.name)}" (slots ${x.slots.join(",")}): ${x.reasons.map((y) => y.code).join(", ")}`);
   }
   if (r.available) {
     out.push("", `Free space: ${r.available.length ? r.available.map((e) => `${hexn(e.dpa)}+${human(e.size)}`).join(", ") : "none"}`);
   }
   out.push("", r.valid ? "Valid: every check passed." : `Invalid: ${r.reasons.length} check(s) failed`);
-  for (const x of r.reasons) out.push(`  ${x.code}: ${x.message}`);
+  for (const x of r.reasons) out.push(`  ${x.code}: ${termLines(x.message)}`);
   return out.join("\n");
 }

@@ -27,7 +27,7 @@ const BIN = fileURLToPath(new URL("../../../bin/vnvdimm", import.meta.url));
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
-  const code = await run(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
+  const code = await run(argv, { out: (t) => { out += typeof t === "string" ? t : Buffer.from(t).toString("utf8"); }, err: (t) => { err += t; } });
   return { code, out, err };
 }
 

@@ -6,7 +6,7 @@ export interface CliResult { code: number; out: string; err: string }
 
 export async function cli(...argv: string[]): Promise<CliResult> {
   let out = "", err = "";
-  const code = await run(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
+  const code = await run(argv, { out: (t) => { out += typeof t === "string" ? t : Buffer.from(t).toString("utf8"); }, err: (t) => { err += t; } });
   return { code, out, err };
 }
 

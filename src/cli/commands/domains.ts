@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
 import { MAX_GUEST_IO_BYTES, UserError, routeById } from "../../api/index.js";
 import { hexn, human, table } from "../table.js";
+import { termLines, termText } from "../terminal-text.js";
 import { call } from "../transport.js";
 import { examples, print, progress, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
 
@@ -63,7 +64,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
       const r = await call("listDomains", {}, { state: stateOf(o) });
       print(ctx, o.json, r, () => {
         const out = r.domains.length || r.orphans.length ? [table(["name", "domid", "status", "backend", "memory", "vnvdimms"], r.domains.map((d) => [d.name, d.domid ?? "-", d.qemu ? `${d.status} (qemu: ${d.qemu.status}${d.qemu.pid ? `, pid ${d.qemu.pid}` : ""})` : d.status, d.backend, `${d.memoryMiB} MiB`, d.vnvdimms.map((v) => `${v.id}:${human(v.sizeBytes)}@${hexn(v.smfn)}`).join(" ")]))] : ["  (no domains; create one with `vnvdimm create CONFIG`)"];
-        for (const d of r.domains.filter((x) => x.error)) out.push(`  ${d.name}: ${d.error}`);
+        for (const d of r.domains.filter((x) => x.error)) out.push(`  ${d.name}: ${termLines(d.error ?? "")}`);
         if (r.orphans.length) out.push("", `Unfinished allocations (a crash mid-operation): ${r.orphans.map((o) => `${o.domain} (${o.extents.length})`).join(", ")}; run \`vnvdimm reclaim\``);
         const kept = r.released.filter((x) => x.keep), waiting = r.released.filter((x) => !x.keep);
         if (waiting.length) out.push("", `Awaiting their scrub (a crash mid-delete): ${waiting.map((x) => `${x.from}/${x.id}@${hexn(x.smfn)}`).join(", ")}; run \`vnvdimm reclaim\``);
@@ -136,7 +137,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
       const bytes = readUserFile(file, "", "check the path");
       if (bytes.length > MAX_GUEST_IO_BYTES) throw new UserError("usage", `${file} is ${bytes.length} bytes; one write takes at most 64 MiB`, "split it, writing each part at its offset", 2);
       const r = await call("guestWrite", { name, namespace, offset, base64: bytes.toString("base64") }, { state: stateOf(o) });
-      print(ctx, o.json, r, () => `Wrote ${r.written} bytes at ${offset} of ${namespace}`);
+      print(ctx, o.json, r, () => `Wrote ${r.written} bytes at ${offset} of ${termText(namespace)}`);
     });
   probe(stateful(guest.command("read").argument("<name>").argument("<namespace>", "uuid or name").argument("<offset>", "byte offset", offsetArg).argument("<length>", "bytes", lengthArg)))
     .description(summary("guestRead")).option("--out <file>", "write the bytes to a file instead of stdout")
@@ -146,7 +147,8 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
       const bytes = Buffer.from(r.base64, "base64");
       if (o.out) { writeFileSync(o.out, bytes); print(ctx, o.json, { bytes: bytes.length, out: o.out }, () => `Read ${bytes.length} bytes into ${o.out}`); return; }
       if (o.json) { print(ctx, true, r, () => ""); return; }
-      ctx.io.out(bytes.toString("latin1"));
+      // The exact bytes: a string would be re-encoded as UTF-8 on the way out.
+      ctx.io.out(bytes);
     });
 
   stateful(guest.command("exec").argument("<name>").argument("<command...>", "the command and its arguments (after --)"))

@@ -3,6 +3,7 @@ import { Option, type Command as Cli } from "commander";
 import { UserError, hostInitCommand, routeById } from "../../api/index.js";
 import { DEFAULT_MACHINE_SPEC_SOURCE } from "../../host/index.js";
 import { hexn, human, table } from "../table.js";
+import { termLines, termText } from "../terminal-text.js";
 import { call, findDaemon } from "../transport.js";
 import { examples, intArg, mgmtArg, print, progress, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
 
@@ -31,7 +32,7 @@ export function registerHost(program: Cli, ctx: Ctx): void {
       // Recreating media under a daemon that serves them would pull them from under its domains.
       if (d) throw new UserError("conflict", `vnvdimm up is serving ${stateOf(o)} (pid ${d.pid}); host init would replace its media`, "stop it first (Ctrl-C), or pass another --state", 1, "daemon.running");
       const r = await hostInitCommand.run({ state: stateOf(o), force: o.force, pmemMgmt: o.pmemMgmt, onProgress: progress(ctx, "creating NVDIMMs"), ...(o.spec ? { specFile: o.spec } : {}) });
-      print(ctx, o.json, r, () => [`Created host "${r.spec.name}" in ${shortPath(r.state)} (pmem_mgmt=${o.pmemMgmt})`,
+      print(ctx, o.json, r, () => [`Created host "${termText(r.spec.name)}" in ${termText(shortPath(r.state))} (pmem_mgmt=${o.pmemMgmt})`,
         table(["dimm", "node", "handle", "spa", "size", "label area", "media"], r.dimms.map((d) => [d.index, d.node, hexn(d.handle), hexn(d.spa), human(d.sizeBytes), human(d.labelSizeBytes), shortPath(d.path)]))].join("\n"));
     });
 
@@ -54,20 +55,20 @@ export function registerHost(program: Cli, ctx: Ctx): void {
 }
 
 function renderStatus(r: StatusView): string {
-  const out = [`Host "${r.spec}" in ${r.state}, pmem_mgmt=${r.pmemMgmt}`, "", "NVDIMMs"];
+  const out = [`Host "${termText(r.spec)}" in ${termText(r.state)}, pmem_mgmt=${r.pmemMgmt}`, "", "NVDIMMs"];
   out.push(table(["dimm", "handle", "node", "spa", "size", "labels", "namespaces"], r.dimms.map((d) => [d.index, hexn(d.handle), d.node, hexn(d.spa), human(d.sizeBytes), d.labels, d.namespaces.length])));
   for (const d of r.dimms) {
     if (!d.namespaces.length) continue;
     out.push("", `NVDIMM ${d.index} namespaces`);
     out.push(table(["uuid", "name", "dpa", "size", "holds"], d.namespaces.map((n) => [n.uuid ?? "(label-less)", n.name || "-", hexn(n.dpa), human(n.sizeBytes), n.mode ?? n.content])));
-    if (d.labelProblems.length) out.push(`  label problems: ${d.labelProblems.join(", ")}`);
+    if (d.labelProblems.length) out.push(`  label problems: ${termLines(d.labelProblems.join(", "))}`);
   }
   out.push("", "Regions (hypervisor)");
   out.push(table(["type", "smfn", "emfn", "pxm", "size"], r.regions.map((g) => [g.type, hexn(g.smfn), hexn(g.emfn), g.pxm ?? "-", human(BigInt(g.emfn - g.smfn) * 4096n)])));
   if (r.skipped.length) {
     out.push("", "Skipped reservation records (reported, not repaired)");
-    for (const s of r.skipped) out.push(`  dimm handle ${hexn(s.handle)} namespace ${s.namespace ?? "(label-less)"}: ${s.reasons.join(", ")}`);
+    for (const s of r.skipped) out.push(`  dimm handle ${hexn(s.handle)} namespace ${termText(s.namespace ?? "(label-less)")}: ${termLines(s.reasons.join(", "))}`);
   }
-  for (const x of r.reservations.filter((x) => !x.ok)) out.push(`  reservation on ${x.namespace}: refused: ${x.error}`);
+  for (const x of r.reservations.filter((x) => !x.ok)) out.push(`  reservation on ${termText(String(x.namespace))}: refused: ${termLines(x.error ?? "")}`);
   return out.join("\n");
 }

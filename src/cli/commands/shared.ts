@@ -6,7 +6,8 @@ import { resolveStateDir } from "../../host/index.js";
 import { toJson } from "../json.js";
 
 export interface Io {
-  out(text: string): void;
+  /** stdout: text, or bytes written exactly as they are (`guest read`). */
+  out(text: string | Uint8Array): void;
   err(text: string): void;
 }
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
 import { removeDaemonInfo } from "../../api/index.js";
 import { up } from "../../server/index.js";
+import { termLines } from "../terminal-text.js";
 import { examples, print, progress, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
 
 function portArg(v: string): number {
@@ -48,8 +49,8 @@ export function registerUp(program: Cli, ctx: Ctx): void {
     .action(async (o: UpCliOptions) => {
       const state = stateOf(o);
       const playground = o.state === undefined && process.env["VNVDIMM_STATE"] === undefined;
-      const say = (line: string) => { if (!o.json) ctx.io.out(`vnvdimm up: ${line}\n`); };
-      const warn = (line: string) => ctx.io.err(`vnvdimm up: warning: ${line}\n`);
+      const say = (line: string) => { if (!o.json) ctx.io.out(`vnvdimm up: ${termLines(line)}\n`); };
+      const warn = (line: string) => ctx.io.err(`vnvdimm up: warning: ${termLines(line)}\n`);
       const h = await up({
         state, bind: o.bind, port: o.port, init: o.init ?? playground, demo: o.demo ?? playground, onProgress: progress(ctx, "creating NVDIMMs"),
       }, say, warn);
