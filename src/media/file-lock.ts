@@ -47,14 +47,20 @@ export function lockHolder(path: string): number | undefined {
 
 const waitSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** Runs `fn` holding the lock, waiting for it synchronously up to `timeoutMs`. */
-export function withFileLockSync<T>(path: string, fn: () => T, timeoutMs: number): T {
+/** Takes the lock, waiting for it synchronously up to `timeoutMs`. */
+export function acquireFileLockSync(path: string, timeoutMs: number): HeldLock {
   const deadline = Date.now() + timeoutMs;
   let lock: HeldLock | undefined;
   while (!(lock = tryFileLock(path))) {
     if (Date.now() > deadline) throw new LockTimeoutError(path, lockHolder(path));
     waitSync(5);
   }
+  return lock;
+}
+
+/** Runs `fn` holding the lock, waiting for it synchronously up to `timeoutMs`. */
+export function withFileLockSync<T>(path: string, fn: () => T, timeoutMs: number): T {
+  const lock = acquireFileLockSync(path, timeoutMs);
   try { return fn(); } finally { lock.release(); }
 }
 

@@ -6,6 +6,7 @@
 import { readBadBlocks } from "../host/index.js";
 import { startBuiltinDomain, type BuiltinDomain } from "../backends/index.js";
 import { LifecycleError, openToolstack, type Toolstack } from "./lifecycle.js";
+import { lockLedger } from "./ledger.js";
 
 export interface GuestSession {
   ts: Toolstack;
@@ -14,8 +15,15 @@ export interface GuestSession {
   close(): void;
 }
 
+/**
+ * Opens the guest of a running domain. The session holds the toolstack lock
+ * until close(): a destroy, delete or create in between would hand its pages
+ * to another domain while this P2M still maps them.
+ */
 export function openGuest(state: string, name: string, opts: { probe?: boolean } = {}): GuestSession {
-  const ts = openToolstack(state);
+  const lock = lockLedger(state);
+  let ts: Toolstack;
+  try { ts = openToolstack(state); } catch (e) { lock.release(); throw e; }
   try {
     const d = ts.ledger.domains.find((x) => x.name === name);
     if (!d) throw new LifecycleError("domain.missing", `No domain named ${name}`, "see `vnvdimm list`", 2);
@@ -27,9 +35,10 @@ export function openGuest(state: string, name: string, opts: { probe?: boolean }
       extents: run.extents.filter((e) => e.state === "held"),
       brokenMfns: () => readBadBlocks(state),
     });
-    return { ts, domain, domid: run.domid, close: () => ts.close() };
+    return { ts, domain, domid: run.domid, close: () => { ts.close(); lock.release(); } };
   } catch (e) {
     ts.close();
+    lock.release();
     throw e;
   }
 }

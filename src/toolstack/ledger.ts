@@ -12,7 +12,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { LockTimeoutError, withFileLockSync } from "../media/index.js";
+import { LockTimeoutError, acquireFileLockSync, type HeldLock } from "../media/index.js";
 
 const big = z.string().regex(/^\d+$/).transform((s) => BigInt(s));
 
@@ -118,18 +118,27 @@ export function writeLedger(state: string, l: Ledger): void {
   fsyncDir(dirname(p));
 }
 
-/** Runs `fn` holding the toolstack lock (flock(2): a killed holder's lock is gone with it). */
-export function withLedgerLock<T>(state: string, fn: () => T): T {
+/**
+ * Takes the toolstack lock (flock(2): a killed holder's lock is gone with it)
+ * until release(); for a session that spans several calls.
+ */
+export function lockLedger(state: string): HeldLock {
   const p = lockPath(state);
   mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
   try {
-    return withFileLockSync(p, fn, LOCK_WAIT_MS);
+    return acquireFileLockSync(p, LOCK_WAIT_MS);
   } catch (e) {
     if (e instanceof LockTimeoutError) {
       throw new LedgerError("ledger.locked", `The toolstack state is locked by ${e.holder ? `process ${e.holder}` : "another process"}`, "wait for it to finish, or stop it");
     }
     throw e;
   }
+}
+
+/** Runs `fn` holding the toolstack lock. */
+export function withLedgerLock<T>(state: string, fn: () => T): T {
+  const lock = lockLedger(state);
+  try { return fn(); } finally { lock.release(); }
 }
 
 /** Crash points for tests: VNVDIMM_CRASH_AT=<name> makes the process kill itself there. */

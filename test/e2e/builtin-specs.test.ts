@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -227,3 +227,25 @@ test("labels someone else left on free pages: refused without --force and nothin
 function hasMkfs(): boolean {
   try { execFileSync("mkfs.ext4", ["-V"], { stdio: "ignore" }); return true; } catch { return false; }
 }
+
+test("a guest I/O session and a lifecycle change exclude each other: a destroy waits until the session is closed", async () => {
+  const { state, cfg } = await host();
+  await ok("create", cfg("s", `'size=32M, namespace=raw:d'`), "--state", state);
+  const e = extentOf(state, "s");
+  const g = openGuest(state, "s");
+  const bin = join(import.meta.dirname, "..", "..", "..", "bin", "vnvdimm");
+  const child = spawn(process.execPath, [bin, "destroy", "s", "--state", state], { stdio: "ignore" });
+  const exited = new Promise<number | null>((r) => child.once("exit", r));
+  let done = false;
+  void exited.then(() => { done = true; });
+  try {
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(done, false, "destroy waits for the guest session");
+    // Still this domain's pages: the write lands in its extent.
+    const ns = g.domain.guest.namespace("d")!;
+    g.domain.guest.io(ns).write(0n, new TextEncoder().encode("before destroy"));
+  } finally { g.close(); }
+  assert.equal(await exited, 0);
+  assert.equal(extentIsZero(state, e.smfn, e.nrPages), false);
+  assert.match(await ok("list", "--state", state), /s\s+-\s+stopped/);
+});
