@@ -3,10 +3,15 @@
 // It refuses when the namespace holds anything — an fsdax, devdax or sector
 // info block, a filesystem, other data, or a foreign reservation — unless
 // forced; the refusal says what it found. Nothing else is ever written.
+//
+// Crash safety: the record is written before the label that claims its
+// space, so a power cut leaves either nothing of ours, a record (maybe torn)
+// in space no label claims, or the record with its label (maybe without the
+// final claim). A retry finishes each of these without --force.
 import { randomUUID } from "node:crypto";
 import {
-  GUIDS, RESERVATION_ABSTRACTION_GUID, RESERVATION_FLAGS, RESERVATION_OFFSET, encodeReservation, guidToBytes, initLabelWrites,
-  planLabelUpdate, planReservation, rawTextToBytes, type Reservation,
+  FS_SIGNATURE_PROBE_BYTES, GUIDS, RESERVATION_ABSTRACTION_GUID, RESERVATION_FLAGS, RESERVATION_OFFSET, ReservationRecord, encodeReservation,
+  guidToBytes, guidEquals, initLabelWrites, planLabelUpdate, planReservation, rawTextToBytes, type Reservation,
 } from "../formats/index.js";
 import type { DimmData } from "./dimm-media.js";
 import { writeLabelsViaDsm, type Dsm } from "./label-access.js";
@@ -45,18 +50,35 @@ function describe(c: NamespaceContent): string {
     case "info-block": return `an ${c.mode} info block`;
     case "filesystem": return `a ${c.signatures.map((s) => s.kind).join("/")} signature`;
     case "reservation": return `a reservation record owned by "${c.owner}"`;
-    case "bad-reservation": return `a damaged reservation record (${c.reasons.map((r) => r.code).join(", ")})`;
+    case "bad-reservation": return `a damaged reservation record (${c.reasons.map((r) => r.code).join(", ")}${/^[\x20-\x7e]+$/.test(c.owner) ? `; owner "${c.owner}"` : ""})`;
     case "data": return "non-zero data at its start";
     default: return "nothing";
   }
 }
 
-function refuseUnlessForced(ns: ScannedNamespace, force: boolean | undefined): void {
-  const c = ns.content;
+function namespaceText(ns: ScannedNamespace): string {
+  return ns.uuid ? `namespace ${ns.uuid}${ns.name ? ` ("${ns.name}")` : ""}` : "the label-less namespace";
+}
+
+/** `what` names the space as it is on the media: a labelled namespace, the label-less one, or free space. */
+function refuseUnlessForced(what: string, c: NamespaceContent, force: boolean | undefined): void {
   if (c.kind === "empty" || force) return;
   if (c.kind === "reservation" && c.owner === RESERVATION_OWNER) return;
-  const what = ns.uuid ? `namespace ${ns.uuid}${ns.name ? ` ("${ns.name}")` : ""}` : "the label-less namespace";
   throw new ReserveError("reserve.in-use", `Refusing to reserve ${what}: it holds ${describe(c)}`, "pick an unused namespace, or pass --force to overwrite it (its data is lost)");
+}
+
+/**
+ * The torn remains of a reserve of ours that a crash cut short: a damaged
+ * vnvdimm record (or one torn before its owner field) in free space that
+ * holds nothing else. Free space means no label claims it, so the reserve
+ * never wrote its label; a damaged record inside a labelled namespace may be
+ * a real reservation and stays a refusal.
+ */
+function isUnfinishedReserve(data: DimmData, dpa: bigint, sizeBytes: bigint, c: NamespaceContent): boolean {
+  if (c.kind !== "bad-reservation" || (c.owner !== RESERVATION_OWNER && c.owner !== "")) return false;
+  const head = data.read(dpa, Number(sizeBytes < BigInt(FS_SIGNATURE_PROBE_BYTES) ? sizeBytes : BigInt(FS_SIGNATURE_PROBE_BYTES)));
+  const end = RESERVATION_OFFSET + ReservationRecord.size;
+  return head.every((b, i) => b === 0 || (i >= RESERVATION_OFFSET && i < end));
 }
 
 /** Reserves; `dimms` maps a handle to its DSM and data access. */
@@ -85,7 +107,7 @@ export function reserve(req: ReserveRequest, dimms: { dimm: NfitDimm; dsm: Dsm; 
   }
   if (!scan.labels.labelled) {
     // Labelling a label-less DIMM replaces the raw namespace Linux shows on it: only when it is empty.
-    refuseUnlessForced(scan.namespaces[0]!, req.force);
+    refuseUnlessForced(namespaceText(scan.namespaces[0]!), scan.namespaces[0]!.content, req.force);
     writeLabelsViaDsm(d.dsm, handle, scan.labelArea, initLabelWrites(scan.labelArea.length, req.labels ?? "1.2"));
   }
   const after = scanDimm(d.dsm, d.dimm, d.data);
@@ -100,8 +122,10 @@ export function reserve(req: ReserveRequest, dimms: { dimm: NfitDimm; dsm: Dsm; 
     ...(v12 ? { typeGuid: guidToBytes(GUIDS.spaPersistentMemory), abstractionGuid: guidToBytes(RESERVATION_ABSTRACTION_GUID) } : {}),
   };
   const ns: ScannedNamespace = { uuid, name: "hypervisor", dpa: free.dpa, sizeBytes: free.sizeBytes, labelless: false, content: classifyNamespace(d.data, free.dpa, free.sizeBytes, null) };
-  // Free space may still hold an old namespace's data: the same refusal applies.
-  refuseUnlessForced(ns, req.force);
+  // Free space may still hold an old namespace's data: the same refusal applies, unless it is our own unfinished record.
+  if (!isUnfinishedReserve(d.data, free.dpa, free.sizeBytes, ns.content)) {
+    refuseUnlessForced(`free space at DPA 0x${free.dpa.toString(16)} (${free.sizeBytes} bytes that no namespace label claims)`, ns.content, req.force);
+  }
   const record = writeRecord(d.data, ns, mgmtInPmem);
   writeLabelsViaDsm(d.dsm, handle, after.labelArea, planLabelUpdate(after.labelArea, label).writes);
   return { handle, namespace: { uuid, name: "hypervisor", dpa: free.dpa, sizeBytes: free.sizeBytes, created: true }, record, alreadyReserved: false };
@@ -111,21 +135,25 @@ function reserveNamespace(d: { dimm: NfitDimm; dsm: Dsm; data: DimmData }, ns: S
   const created = false;
   const c = ns.content;
   if (c.kind === "reservation" && c.owner === RESERVATION_OWNER && !force) {
+    // A reserve cut short after its record still owes the label its claim: finish it.
+    claimInLabel(d, ns);
     return { handle: d.dimm.handle, namespace: { uuid: ns.uuid ?? "", name: ns.name, dpa: ns.dpa, sizeBytes: ns.sizeBytes, created }, record: c.record, alreadyReserved: true };
   }
-  refuseUnlessForced(ns, force);
+  refuseUnlessForced(namespaceText(ns), c, force);
   const record = writeRecord(d.data, ns, mgmtInPmem);
-  if (ns.uuid) {
-    // With v1.2 labels, mark the claim in the label too; v1.1 labels have no abstraction field.
-    const scan = scanDimm(d.dsm, d.dimm, d.data);
-    const n = scan.labels.namespaces.find((x) => x.uuid === ns.uuid);
-    const l = n?.labels[0]?.label;
-    if (l && l.version === "1.2") {
-      const init = { uuid: l.uuid, name: l.name, flags: l.flags, nlabel: l.nlabel, position: l.position, isetcookie: l.isetcookie, lbasize: l.lbasize, dpa: l.dpa, rawsize: l.rawsize, align: l.align ?? 0, typeGuid: l.typeGuid!, abstractionGuid: guidToBytes(RESERVATION_ABSTRACTION_GUID) };
-      writeLabelsViaDsm(d.dsm, d.dimm.handle, scan.labelArea, planLabelUpdate(scan.labelArea, init).writes);
-    }
-  }
+  claimInLabel(d, ns);
   return { handle: d.dimm.handle, namespace: { uuid: ns.uuid ?? "", name: ns.name, dpa: ns.dpa, sizeBytes: ns.sizeBytes, created }, record, alreadyReserved: false };
+}
+
+/** With v1.2 labels, marks the claim in the namespace's label too, unless it is there; v1.1 labels have no abstraction field. */
+function claimInLabel(d: { dimm: NfitDimm; dsm: Dsm; data: DimmData }, ns: ScannedNamespace): void {
+  if (!ns.uuid) return;
+  const scan = scanDimm(d.dsm, d.dimm, d.data);
+  const l = scan.labels.namespaces.find((x) => x.uuid === ns.uuid)?.labels[0]?.label;
+  const claim = guidToBytes(RESERVATION_ABSTRACTION_GUID);
+  if (!l || l.version !== "1.2" || (l.abstractionGuid && guidEquals(l.abstractionGuid, claim))) return;
+  const init = { uuid: l.uuid, name: l.name, flags: l.flags, nlabel: l.nlabel, position: l.position, isetcookie: l.isetcookie, lbasize: l.lbasize, dpa: l.dpa, rawsize: l.rawsize, align: l.align ?? 0, typeGuid: l.typeGuid!, abstractionGuid: claim };
+  writeLabelsViaDsm(d.dsm, d.dimm.handle, scan.labelArea, planLabelUpdate(scan.labelArea, init).writes);
 }
 
 function writeRecord(data: DimmData, ns: ScannedNamespace, mgmtInPmem: boolean): Reservation {

@@ -3,7 +3,7 @@
 // and on each namespace what it holds — an info block, a filesystem, or a
 // hypervisor reservation record (valid, or reported with its reasons).
 import {
-  FS_SIGNATURE_PROBE_BYTES, INFO_BLOCK_PROBE_BYTES, RESERVATION_OFFSET, ReservationRecord, decodeNfit, detectInfoBlock,
+  FS_SIGNATURE_PROBE_BYTES, INFO_BLOCK_PROBE_BYTES, RESERVATION_OFFSET, ReservationRecord, decodeAscii, decodeNfit, detectInfoBlock,
   findFilesystemSignatures, hasReservationSignature, nfitInterleaveSetCookies, nfitStructuresOfKind, rawTextToBytes,
   readLabelArea, validateReservation, type FoundSignature, type LabelAreaReport, type Reason, type Reservation,
 } from "../formats/index.js";
@@ -46,7 +46,8 @@ export type NamespaceContent =
   | { kind: "info-block"; mode: "fsdax" | "devdax" | "sector" }
   | { kind: "filesystem"; signatures: FoundSignature[] }
   | { kind: "reservation"; record: Reservation; owner: string; valid: true }
-  | { kind: "bad-reservation"; reasons: Reason[] }
+  /** `owner` is the owner field as it reads; a torn record may not have it yet (""). */
+  | { kind: "bad-reservation"; reasons: Reason[]; owner: string }
   | { kind: "data" };
 
 export interface ScannedNamespace {
@@ -70,10 +71,10 @@ export function classifyNamespace(data: DimmData, dpa: bigint, sizeBytes: bigint
   const probe = Number(sizeBytes < BigInt(FS_SIGNATURE_PROBE_BYTES) ? sizeBytes : BigInt(FS_SIGNATURE_PROBE_BYTES));
   const head = data.read(dpa, probe);
   if (head.length >= RESERVATION_OFFSET + ReservationRecord.size && hasReservationSignature(head, RESERVATION_OFFSET)) {
-    const v = validateReservation(head.subarray(RESERVATION_OFFSET, RESERVATION_OFFSET + ReservationRecord.size),
-      { namespaceSizeBytes: sizeBytes, ...(parentUuid ? { parentUuid: rawTextToBytes(parentUuid) } : {}) });
+    const bytes = head.subarray(RESERVATION_OFFSET, RESERVATION_OFFSET + ReservationRecord.size);
+    const v = validateReservation(bytes, { namespaceSizeBytes: sizeBytes, ...(parentUuid ? { parentUuid: rawTextToBytes(parentUuid) } : {}) });
     if (v.record && v.reasons.length === 0) return { kind: "reservation", record: v.record, owner: v.record.owner, valid: true };
-    return { kind: "bad-reservation", reasons: v.reasons };
+    return { kind: "bad-reservation", reasons: v.reasons, owner: decodeAscii(ReservationRecord.decode(bytes).owner) };
   }
   if (head.length >= INFO_BLOCK_PROBE_BYTES) {
     const ib = detectInfoBlock(head.subarray(0, INFO_BLOCK_PROBE_BYTES), { namespaceSizeBytes: sizeBytes });

@@ -107,7 +107,9 @@ export class ProbeGuest {
       for (const n of found) {
         const gpa = region.gpa + (n.dpa - region.mappingDpa);
         const head = n.rawsize >= BigInt(INFO_BLOCK_PROBE_BYTES) ? this.platform.memory.read(gpa, INFO_BLOCK_PROBE_BYTES) : new Uint8Array(0);
-        const found = detectInfoBlock(head, { ...(n.uuid ? { parentUuid: rawTextToBytes(n.uuid) } : {}), namespaceSizeBytes: n.rawsize });
+        // A label-less namespace's uuid is the null uuid (Linux nd_dev_to_uuid), so an info block naming a labelled
+        // parent is not its own: one written ahead of its labels (a provisioning cut short) leaves it raw.
+        const found = detectInfoBlock(head, { parentUuid: n.uuid ? rawTextToBytes(n.uuid) : new Uint8Array(16), namespaceSizeBytes: n.rawsize });
         // Linux's pmem driver claims a namespace only through a valid info block that names it as parent; a stale
         // or damaged one (left by an earlier namespace) leaves it raw. It is reported, never used for I/O.
         const ib: InfoBlockDetection = found.reasons.length === 0 ? found : { kind: "none", offset: undefined, mode: "raw", block: undefined, reasons: [] };
