@@ -17,6 +17,7 @@ import { setupUserError } from "./setup-commands.js";
 const LIFECYCLE_CODES: Record<LifecycleError["code"], UserErrorCode> = {
   "domain.missing": "not-found", "vnvdimm.missing": "not-found",
   "domain.exists": "conflict", "domain.running": "conflict", "domain.stopped": "conflict", "alloc.failed": "conflict",
+  "alloc.node": "invalid-input",
 };
 
 /** Turns every typed error of the layers below into a UserError. */

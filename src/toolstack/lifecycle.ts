@@ -19,7 +19,7 @@ import { finishScrubs, released, scrubExtent, type ScrubProgress } from "./scrub
 const PAGE = BigInt(PAGE_BYTES);
 
 export class LifecycleError extends Error {
-  constructor(readonly code: "domain.exists" | "domain.missing" | "domain.running" | "domain.stopped" | "alloc.failed" | "vnvdimm.missing", message: string, readonly hint?: string, readonly exit = 1) {
+  constructor(readonly code: "domain.exists" | "domain.missing" | "domain.running" | "domain.stopped" | "alloc.failed" | "alloc.node" | "vnvdimm.missing", message: string, readonly hint?: string, readonly exit = 1) {
     super(message);
     this.name = "LifecycleError";
   }
@@ -60,12 +60,30 @@ function dataRuns(b: BootedHost, l: Ledger, state: string) {
   return freeRuns(regions, busyExtents(l), readBadBlocks(state));
 }
 
+/** The nodes the host has pmem on, from the firmware's (and dom0's) raw regions; a range without a proximity domain counts as node 0. */
+function pmemNodes(b: BootedHost): number[] {
+  const r = b.hv.pmemGetRegions(CONTROL_DOMID, "raw");
+  return r.ok ? [...new Set(r.value.map((x) => x.pxm ?? 0))].sort((x, y) => x - y) : [];
+}
+
+/** `node=` is a preference, but it must name a node with pmem: a guest must never be told of a node its pages are not on. */
+function checkNode(b: BootedHost, v: VnvdimmConfig, id: string): void {
+  if (v.type !== "size" || v.node === undefined) return;
+  const nodes = pmemNodes(b);
+  if (nodes.includes(v.node)) return;
+  const has = nodes.length ? `pmem on node${nodes.length > 1 ? "s" : ""} ${nodes.join(", ")} only` : "no pmem";
+  throw new LifecycleError("alloc.node", `Cannot place vNVDIMM ${id}: node=${v.node}, but the host has ${has}`,
+    nodes.length ? `use ${nodes.map((n) => `node=${n}`).join(" or ")}, or leave node= out` : "see `vnvdimm pmem list`");
+}
+
 function extentFor(b: BootedHost, l: Ledger, state: string, v: VnvdimmConfig, slot: number, id: string, txid: string, spec: string): LedgerExtent {
+  checkNode(b, v, id);
   const runs = dataRuns(b, l, state);
   const nrPages = Number(v.nrPages);
   const a = v.type === "mfn" ? claimExact(runs, Number(v.backendMfn), nrPages) : allocate(runs, nrPages, v.node);
   if ("code" in a) throw new LifecycleError("alloc.failed", `Cannot place vNVDIMM ${id}: ${a.message}`, "reserve more pmem (`vnvdimm pmem reserve`), free some (`vnvdimm delete`), or ask for less");
-  const node = v.type === "size" && v.node !== undefined ? v.node : a.node ?? 0;
+  // The guest's proximity domain is where the pages are: node= only says where to look first.
+  const node = a.node ?? 0;
   return { id, slot, smfn: a.smfn, nrPages, nrLabelPages: Number(v.nrLabelPages), node, unarmed: v.unarmed, spec, state: "allocating", provisioned: false, txid };
 }
 
