@@ -4,7 +4,7 @@
 // vnvdimm's probe guest about the same domain instead.
 import {
   ConfigError, LifecycleError, LedgerError, ProvisionError, QemuDomainError, attachToDomain, createDomain, deleteDomain, destroyRunningDomain,
-  detachFromDomain, listDomainsLive, openGuest, qemuGuest, readLedger, reclaimOrphans, DomainBootError, type CreateResult,
+  detachFromDomain, listDomainsLive, openGuest, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult,
 } from "../toolstack/index.js";
 import { AgentError, LockTimeoutError, QemuArgvError, QemuGuestError, QemuLaunchError, QmpError, SetupError, shellQuote, type QemuGuest } from "../backends/index.js";
 import { GuestMemoryFault, NamespaceIoError } from "../devicemodel/index.js";
@@ -16,7 +16,8 @@ import { setupUserError } from "./setup-commands.js";
 
 const LIFECYCLE_CODES: Record<LifecycleError["code"], UserErrorCode> = {
   "domain.missing": "not-found", "vnvdimm.missing": "not-found",
-  "domain.exists": "conflict", "domain.running": "conflict", "domain.stopped": "conflict", "alloc.failed": "conflict",
+  "domain.exists": "conflict", "domain.running": "conflict", "domain.stopped": "conflict", "domain.interrupted": "conflict", "alloc.failed": "conflict",
+  "alloc.node": "invalid-input",
 };
 
 /** Turns every typed error of the layers below into a UserError. */
@@ -118,6 +119,7 @@ export type GuestInput = StateInput & { name: string; probe?: boolean };
 async function realGuest(i: GuestInput): Promise<QemuGuest | undefined> {
   if (i.probe) return undefined;
   const d = readLedger(i.state).domains.find((x) => x.name === i.name);
+  if (d) refuseInterrupted(d);
   if (d?.backend !== "qemu") return undefined;
   if (d.status !== "running") throw new LifecycleError("domain.stopped", `Domain ${i.name} is not running`, "start it with `vnvdimm create`");
   return qemuGuest(i.state, i.name);
@@ -176,6 +178,7 @@ export const guestExecCommand: Command<StateInput & { name: string; argv: string
   run: (i) => wrapAsync(async () => {
     const d = readLedger(i.state).domains.find((x) => x.name === i.name);
     if (!d) throw new LifecycleError("domain.missing", `No domain named ${i.name}`, "see `vnvdimm list`", 2);
+    refuseInterrupted(d);
     if (d.backend !== "qemu") throw new UserError("invalid-input", `Domain ${i.name} runs the builtin probe guest, which has no shell`, "create it with `--backend qemu` for a real Linux guest", 1);
     const g = await realGuest(i);
     const r = await g!.exec(i.argv.map(shellArg).join(" "));

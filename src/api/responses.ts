@@ -84,11 +84,14 @@ const releasedExtent = z.strictObject({
 
 export const listOutput = z.strictObject({
   domains: z.array(z.strictObject({
-    name: z.string(), domid: nat.nullable(), status: z.enum(["running", "stopped"]), backend: z.string(), memoryMiB: nat,
+    name: z.string(), domid: nat.nullable(),
+    status: z.enum(["running", "stopped", "interrupted"]).describe("interrupted: a create a crash cut short, never started; reclaim removes it"),
+    backend: z.string(), memoryMiB: nat,
     vnvdimms: z.array(z.strictObject({
       id: z.string(), slot: nat, smfn: nat, nrPages: nat, nrLabelPages: nat, node: nat, state: z.string(), gpa: u64.nullable(), sizeBytes: u64,
     })),
     error: z.string().optional().describe("why the hypervisor refused to start it"),
+    reclaim: z.string().optional().describe("what `vnvdimm reclaim` will do with its unfinished extents"),
     qemu: z.union([z.strictObject({ pid: nat, status: z.string() }), z.strictObject({ pid: z.null(), status: z.literal("gone") })]).optional()
       .describe("a running qemu domain, as QMP reports it"),
   })),

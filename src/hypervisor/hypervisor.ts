@@ -260,10 +260,15 @@ export class Hypervisor {
     return this.domains.get(caller)?.privileged === true;
   }
 
-  /** XSM_TARGET, as Xen guards XENMEM ops: a domain may act on itself; only a privileged one on others. */
+  /**
+   * The guard of the pmem memory ops. Not XSM_TARGET, under which a guest may
+   * act on itself: pmem pages are host resources that the toolstack hands
+   * out, so populate and unmap are control-domain only (XSM_PRIV), and a
+   * guest naming itself is refused like one naming another domain.
+   */
   private target(caller: number, domid: number, what: string): Domain | ReturnType<typeof fail> {
     if (!this.domains.has(caller)) return fail("EPERM", "caller.unknown", `caller ${String(caller)} is not a domain`);
-    if (caller !== domid && !this.isPrivileged(caller)) return fail("EPERM", "caller.not-privileged", `domain ${caller} may not ${what} domain ${String(domid)}`);
+    if (!this.isPrivileged(caller)) return fail("EPERM", "caller.not-privileged", `domain ${caller} may not ${what} domain ${String(domid)}: only the control domain may`);
     const d = this.domains.get(domid);
     return d ?? fail("ESRCH", "domain.missing", `no domain ${String(domid)}`);
   }

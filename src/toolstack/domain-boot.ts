@@ -42,9 +42,9 @@ export class DomainBootError extends Error {
   }
 }
 
-/** Creates the domain in the hypervisor and maps its extents; rolls back on failure. */
+/** Creates the domain in the hypervisor with its recorded domid and maps its extents; rolls back on failure. */
 export function startDomain(b: BootedHost, d: LedgerDomain): RunningDomain {
-  const created = b.hv.domainCreate(CONTROL_DOMID, {});
+  const created = b.hv.domainCreate(CONTROL_DOMID, { domid: d.domid });
   if (!created.ok) throw new DomainBootError(d.name, created);
   const domid = created.value.domid;
   const layout = guestLayoutFor(d);

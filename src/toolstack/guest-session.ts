@@ -5,7 +5,7 @@
 // real guest is reached through qemuGuest.
 import { readBadBlocks } from "../host/index.js";
 import { startBuiltinDomain, type BuiltinDomain } from "../backends/index.js";
-import { LifecycleError, openToolstack, type Toolstack } from "./lifecycle.js";
+import { LifecycleError, openToolstack, refuseInterrupted, type Toolstack } from "./lifecycle.js";
 import { lockLedger } from "./ledger.js";
 
 export interface GuestSession {
@@ -27,6 +27,7 @@ export function openGuest(state: string, name: string, opts: { probe?: boolean }
   try {
     const d = ts.ledger.domains.find((x) => x.name === name);
     if (!d) throw new LifecycleError("domain.missing", `No domain named ${name}`, "see `vnvdimm list`", 2);
+    refuseInterrupted(d);
     const run = ts.running.get(name);
     if (!run) throw new LifecycleError("domain.stopped", `Domain ${name} is not running`, `start it with \`vnvdimm create\``, 1);
     if (d.backend !== "builtin" && !opts.probe) throw new LifecycleError("domain.stopped", `Domain ${name} uses the ${d.backend} backend; its guest is a real Linux`, "ask it through the qemu guest agent (the `vnvdimm guest` verbs do), or pass --probe for vnvdimm's probe guest", 2);

@@ -12,6 +12,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
+import { DOMID_FIRST_RESERVED } from "../hypervisor/index.js";
 import { LockTimeoutError, acquireFileLockSync, type HeldLock } from "../media/index.js";
 
 const big = z.string().regex(/^\d+$/).transform((s) => BigInt(s));
@@ -36,6 +37,12 @@ export const LedgerExtentSchema = z.object({
 
 const DomainSchema = z.object({
   name: z.string(),
+  /**
+   * Given at create and kept until delete, so a domain has the same domid at
+   * every boot whatever the others do. Ledgers written before it get one on
+   * read (see withDomids), kept from their next write on.
+   */
+  domid: z.number().int().min(1).max(DOMID_FIRST_RESERVED - 1).optional(),
   configText: z.string(),
   configFile: z.string().optional(),
   backend: z.enum(["builtin", "qemu"]),
@@ -64,10 +71,27 @@ export const ReleasedExtentSchema = z.object({
 const LedgerSchema = z.object({
   version: z.literal(1), generation: big, domains: z.array(DomainSchema),
   released: z.array(ReleasedExtentSchema).default([]),
-});
+}).transform((l) => ({ ...l, domains: withDomids(l.domains) }));
+
+type StoredDomain = z.output<typeof DomainSchema>;
+
+/** The lowest domid no domain of the ledger has (domid 0 is the control domain's). */
+export function freeDomid(domains: readonly { domid?: number | undefined }[]): number {
+  const used = new Set(domains.map((d) => d.domid));
+  let id = 1;
+  while (used.has(id)) id++;
+  return id;
+}
+
+/** Domains without a recorded domid (older ledgers) get the lowest free ones, in ledger order: the same on every read until written. */
+function withDomids(domains: StoredDomain[]): (StoredDomain & { domid: number })[] {
+  const out: (StoredDomain & { domid: number })[] = [];
+  for (const d of domains) out.push({ ...d, domid: d.domid ?? freeDomid([...domains, ...out]) });
+  return out;
+}
 
 export type LedgerExtent = z.output<typeof LedgerExtentSchema>;
-export type LedgerDomain = z.output<typeof DomainSchema>;
+export type LedgerDomain = Ledger["domains"][number];
 export type Ledger = z.output<typeof LedgerSchema>;
 export type ReleasedExtent = z.output<typeof ReleasedExtentSchema>;
 

@@ -9,7 +9,7 @@ import { readBadBlocks } from "../host/index.js";
 import { parseDomainConfig, parseVnvdimmSpec, type DomainConfig, type VnvdimmConfig } from "./config/index.js";
 import { allocate, claimExact, freeRuns, type Busy } from "./allocator.js";
 import { bootHost, type BootedHost } from "./host-boot.js";
-import { crashPoint, readLedger, withLedgerLock, writeLedger, type Ledger, type LedgerDomain, type LedgerExtent, type ReleasedExtent } from "./ledger.js";
+import { crashPoint, freeDomid, readLedger, withLedgerLock, writeLedger, type Ledger, type LedgerDomain, type LedgerExtent, type ReleasedExtent } from "./ledger.js";
 import { applyProvision, checkNoForeignLabels, prepareProvision, type PreparedProvision } from "./provision-extent.js";
 import { startDomain, type RunningDomain } from "./domain-boot.js";
 import { startQemuDomain } from "./qemu-domain.js";
@@ -19,7 +19,7 @@ import { finishScrubs, released, scrubExtent, type ScrubProgress } from "./scrub
 const PAGE = BigInt(PAGE_BYTES);
 
 export class LifecycleError extends Error {
-  constructor(readonly code: "domain.exists" | "domain.missing" | "domain.running" | "domain.stopped" | "alloc.failed" | "vnvdimm.missing", message: string, readonly hint?: string, readonly exit = 1) {
+  constructor(readonly code: "domain.exists" | "domain.missing" | "domain.running" | "domain.stopped" | "domain.interrupted" | "alloc.failed" | "alloc.node" | "vnvdimm.missing", message: string, readonly hint?: string, readonly exit = 1) {
     super(message);
     this.name = "LifecycleError";
   }
@@ -37,13 +37,37 @@ export interface Toolstack {
   close(): void;
 }
 
-/** Boots the host and starts every domain the ledger lists as running. */
+/**
+ * A create a crash cut short: it never committed, so every extent is still
+ * "allocating" and the guest never had a page. It is not started; `reclaim`
+ * zeroes its pages and removes it.
+ */
+export function isInterrupted(d: Pick<LedgerDomain, "extents">): boolean {
+  return d.extents.length > 0 && d.extents.every((e) => e.state === "allocating");
+}
+
+/** What `reclaim` will do with the domain's unfinished extents, or undefined when it has none. */
+export function reclaimPlan(d: Pick<LedgerDomain, "extents">): string | undefined {
+  const gone = d.extents.filter((e) => e.state === "allocating");
+  if (!gone.length) return undefined;
+  const what = `${gone.map((e) => e.id).join(", ")} (${gone.reduce((n, e) => n + e.nrPages, 0)} pages)`;
+  return isInterrupted(d) ? `zero and free ${what}, and remove the domain` : `zero and free the unfinished ${what}; the domain keeps the rest`;
+}
+
+/** Guest verbs on an interrupted create: there is no guest, and reclaim is the way out. */
+export function refuseInterrupted(d: LedgerDomain): void {
+  if (!isInterrupted(d)) return;
+  throw new LifecycleError("domain.interrupted", `Domain ${d.name} has no guest: its create was interrupted (a crash); run \`vnvdimm reclaim\``,
+    `reclaim will ${reclaimPlan(d)}; then create it again`);
+}
+
+/** Boots the host and starts every domain the ledger lists as running, each with its recorded domid. */
 export function openToolstack(state: string): Toolstack {
   const booted = bootHost(state);
   const ledger = readLedger(state);
   const running = new Map<string, RunningDomain>();
   const failed: Toolstack["failed"] = [];
-  for (const d of ledger.domains.filter((x) => x.status === "running")) {
+  for (const d of ledger.domains.filter((x) => x.status === "running" && !isInterrupted(x))) {
     try { running.set(d.name, startDomain(booted, d)); } catch (e) { failed.push({ name: d.name, message: (e as Error).message }); }
   }
   return { booted, ledger, running, failed, close: () => booted.close() };
@@ -60,12 +84,30 @@ function dataRuns(b: BootedHost, l: Ledger, state: string) {
   return freeRuns(regions, busyExtents(l), readBadBlocks(state));
 }
 
+/** The nodes the host has pmem on, from the firmware's (and dom0's) raw regions; a range without a proximity domain counts as node 0. */
+function pmemNodes(b: BootedHost): number[] {
+  const r = b.hv.pmemGetRegions(CONTROL_DOMID, "raw");
+  return r.ok ? [...new Set(r.value.map((x) => x.pxm ?? 0))].sort((x, y) => x - y) : [];
+}
+
+/** `node=` is a preference, but it must name a node with pmem: a guest must never be told of a node its pages are not on. */
+function checkNode(b: BootedHost, v: VnvdimmConfig, id: string): void {
+  if (v.type !== "size" || v.node === undefined) return;
+  const nodes = pmemNodes(b);
+  if (nodes.includes(v.node)) return;
+  const has = nodes.length ? `pmem on node${nodes.length > 1 ? "s" : ""} ${nodes.join(", ")} only` : "no pmem";
+  throw new LifecycleError("alloc.node", `Cannot place vNVDIMM ${id}: node=${v.node}, but the host has ${has}`,
+    nodes.length ? `use ${nodes.map((n) => `node=${n}`).join(" or ")}, or leave node= out` : "see `vnvdimm pmem list`");
+}
+
 function extentFor(b: BootedHost, l: Ledger, state: string, v: VnvdimmConfig, slot: number, id: string, txid: string, spec: string): LedgerExtent {
+  checkNode(b, v, id);
   const runs = dataRuns(b, l, state);
   const nrPages = Number(v.nrPages);
   const a = v.type === "mfn" ? claimExact(runs, Number(v.backendMfn), nrPages) : allocate(runs, nrPages, v.node);
   if ("code" in a) throw new LifecycleError("alloc.failed", `Cannot place vNVDIMM ${id}: ${a.message}`, "reserve more pmem (`vnvdimm pmem reserve`), free some (`vnvdimm delete`), or ask for less");
-  const node = v.type === "size" && v.node !== undefined ? v.node : a.node ?? 0;
+  // The guest's proximity domain is where the pages are: node= only says where to look first.
+  const node = a.node ?? 0;
   return { id, slot, smfn: a.smfn, nrPages, nrLabelPages: Number(v.nrLabelPages), node, unarmed: v.unarmed, spec, state: "allocating", provisioned: false, txid };
 }
 
@@ -109,10 +151,11 @@ export function createDomain(state: string, input: { configText: string; configF
     try {
       let l = ts.ledger;
       const existing = l.domains.find((d) => d.name === cfg.name);
+      if (existing?.extents.some((e) => e.state === "allocating")) {
+        throw new LifecycleError("domain.exists", `Domain ${cfg.name} has an unfinished allocation (a crash during ${isInterrupted(existing) ? "create" : "attach"})`, "run `vnvdimm reclaim` first");
+      }
       if (existing?.status === "running") throw new LifecycleError("domain.exists", `Domain ${cfg.name} is already running`, `destroy it first, or choose another name`);
       if (existing) {
-        const orphan = existing.extents.find((e) => e.state === "allocating");
-        if (orphan) throw new LifecycleError("domain.exists", `Domain ${cfg.name} has an unfinished allocation (a crash during create)`, "run `vnvdimm reclaim` first");
         existing.status = "running";
         // The same pages, with either backend: a guest's data does not depend on who emulates the DIMMs.
         if (input.backend) existing.backend = input.backend;
@@ -123,7 +166,7 @@ export function createDomain(state: string, input: { configText: string; configF
       }
       const txid = randomUUID();
       const dom: LedgerDomain = {
-        name: cfg.name, configText: input.configText, ...(input.configFile ? { configFile: input.configFile } : {}), backend: input.backend ?? cfg.backend,
+        name: cfg.name, domid: freeDomid(l.domains), configText: input.configText, ...(input.configFile ? { configFile: input.configFile } : {}), backend: input.backend ?? cfg.backend,
         memoryMiB: cfg.memoryMiB, status: "running", createdAt: new Date().toISOString(), extents: [],
       };
       l.domains.push(dom);
@@ -223,26 +266,31 @@ export function deleteDomain(state: string, name: string, o: { keepData?: boolea
 export interface DomainListEntry {
   name: string;
   domid: number | null;
-  status: "running" | "stopped";
+  /** "interrupted": a create a crash cut short (see isInterrupted); never started. */
+  status: "running" | "stopped" | "interrupted";
   backend: string;
   memoryMiB: number;
   vnvdimms: { id: string; slot: number; smfn: number; nrPages: number; nrLabelPages: number; node: number; state: string; gpa: bigint | null; sizeBytes: bigint }[];
   error?: string;
+  /** What `vnvdimm reclaim` will do with this domain's unfinished extents. */
+  reclaim?: string;
 }
 
 export function listDomains(state: string): { domains: DomainListEntry[]; orphans: { domain: string; extents: LedgerExtent[] }[]; released: ReleasedExtent[] } {
   const ts = openToolstack(state);
   try {
-    const domains = ts.ledger.domains.map((d) => {
+    const domains = ts.ledger.domains.map((d): DomainListEntry => {
       const run = ts.running.get(d.name);
       const fail = ts.failed.find((f) => f.name === d.name);
+      const reclaim = reclaimPlan(d);
       return {
-        name: d.name, domid: run?.domid ?? null, status: d.status, backend: d.backend, memoryMiB: d.memoryMiB,
+        name: d.name, domid: run?.domid ?? null, status: isInterrupted(d) ? "interrupted" : d.status, backend: d.backend, memoryMiB: d.memoryMiB,
         vnvdimms: d.extents.map((e) => {
           const w = run?.layout.windows.find((x) => x.slot === e.slot);
           return { id: e.id, slot: e.slot, smfn: e.smfn, nrPages: e.nrPages, nrLabelPages: e.nrLabelPages, node: e.node, state: e.state, gpa: w?.gpa ?? null, sizeBytes: BigInt(e.nrPages - e.nrLabelPages) * PAGE };
         }),
         ...(fail ? { error: fail.message } : {}),
+        ...(reclaim ? { reclaim } : {}),
       };
     });
     const orphans = ts.ledger.domains.map((d) => ({ domain: d.name, extents: d.extents.filter((e) => e.state === "allocating") })).filter((o) => o.extents.length);
@@ -268,14 +316,15 @@ export function reclaimOrphans(state: string, o: { scrub?: boolean; onProgress?:
   return withLedgerLock(state, () => {
     const l = readLedger(state);
     const reclaimed: { domain: string; extents: LedgerExtent[] }[] = [];
+    const interrupted = new Set(l.domains.filter(isInterrupted).map((d) => d.name));
     for (const d of l.domains) {
       const gone = d.extents.filter((e) => e.state === "allocating");
       if (gone.length) reclaimed.push({ domain: d.name, extents: gone });
       d.extents = d.extents.filter((e) => e.state !== "allocating");
       l.released.push(...gone.map((e) => released(d.name, e, false)));
     }
-    l.domains = l.domains.filter((d) => d.extents.length > 0 || !reclaimed.some((r) => r.domain === d.name));
-    for (const d of l.domains) if (reclaimed.some((r) => r.domain === d.name) && d.extents.length === 0) d.status = "stopped";
+    // The others keep their recorded domids: nothing is renumbered.
+    l.domains = l.domains.filter((d) => !interrupted.has(d.name));
     save(state, l);
     const scrubbed = finishScrubs(state, { includeKept: o.scrub ?? false, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
     return { reclaimed, scrubbed };

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, ok } from "../helpers/cli.js";
@@ -222,6 +222,30 @@ test("labels someone else left on free pages: refused without --force and nothin
   assert.deepEqual(ns.map((n) => [n.name, n.mode]), [["mine", "raw"]]);
   const seen = (await cli("guest", "read", "second", "mine", "0", String(1 << 20), "--state", state)).out;
   assert.ok(!seen.includes("their data"), "the new domain never reads the old one's data");
+});
+
+test("node= must name a node with host pmem (else one line, exit 1, ledger untouched); the guest's proximity domain is where the pages are", async () => {
+  const { state, cfg } = await host();
+  const ledger = join(state, "toolstack", "ledger.json");
+  const r = await cli("create", cfg("far", `'size=32M', 'size=32M, node=5'`), "--state", state);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /^vnvdimm: Cannot place vNVDIMM vnvdimm1: node=5, but the host has pmem on nodes 0, 1 only\n {2}hint: .*node=0 or node=1/);
+  assert.equal(existsSync(ledger), false, "nothing was allocated: no ledger yet");
+
+  // Node 1 full: node=1 is a preference, so the pages come from node 0, and the guest must be told node 0.
+  await ok("create", cfg("near", `'size=500M, node=1', 'size=32M, node=1'`), "--state", state);
+  assert.deepEqual(listDomains(state).domains[0]!.vnvdimms.map((v) => v.node), [1, 0]);
+  const g = openGuest(state, "near");
+  try {
+    const spas = nfitStructuresOfKind(decodeNfit(g.domain.platform.acpi.nfit!).structures, "spa");
+    assert.deepEqual(spas.map((s) => s.proximityDomain), [1, 0]);
+  } finally { g.close(); }
+
+  const before = readFileSync(ledger, "utf8");
+  const a = await cli("attach", "near", "size=16M, node=7", "--state", state, "--json");
+  assert.equal(a.code, 1);
+  assert.equal((JSON.parse(a.out) as { reason: string }).reason, "alloc.node");
+  assert.equal(readFileSync(ledger, "utf8"), before, "a refused attach leaves the ledger as it was");
 });
 
 function hasMkfs(): boolean {

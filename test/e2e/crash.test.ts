@@ -3,11 +3,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { listDomains, openHostMedia } from "../../src/toolstack/index.js";
+import { describeIssue, parseJsonExact, routeById } from "../../src/api/index.js";
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "vnvdimm");
 const vnv = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
@@ -25,6 +26,19 @@ for (const point of ["create.after-intent", "create.mid-provision", "create.befo
     assert.equal(crashed.signal, "SIGKILL");
     const after = listDomains(state);
     assert.deepEqual(after.orphans.map((o) => o.domain), ["victim"]);
+    // Not running: interrupted, never started, with what reclaim will do; in the text, the JSON and the API's schema.
+    assert.deepEqual(after.domains.map((d) => [d.name, d.status, d.domid]), [["victim", "interrupted", null]]);
+    assert.match(vnv({}, "list", "--state", state).stdout, /victim +- +interrupted .*\n {2}victim: its create was interrupted \(a crash\); `vnvdimm reclaim` will zero and free vnvdimm0 \(16416 pages\), and remove the domain/);
+    const json = parseJsonExact(vnv({}, "list", "--json", "--state", state).stdout);
+    const parsed = routeById("listDomains").output!.safeParse(json);
+    assert.ok(parsed.success, parsed.success ? "" : describeIssue(parsed.error));
+    assert.match((json as { domains: { status: string; reclaim: string }[] }).domains[0]!.reclaim, /and remove the domain/);
+    // Guest verbs refuse in one line, pointing at reclaim, instead of showing a guest with nothing.
+    for (const verb of [["namespaces", "victim"], ["read", "victim", "d", "0", "1"]]) {
+      const g = vnv({}, "guest", ...verb, "--state", state);
+      assert.equal(g.status, 1, g.stdout);
+      assert.match(g.stderr, /^vnvdimm: Domain victim has no guest: its create was interrupted \(a crash\); run `vnvdimm reclaim`\n {2}hint: [^\n]+\n$/);
+    }
     // Another domain created now never gets the orphan's pages.
     assert.equal(vnv({}, "create", cfg("other"), "--state", state).status, 0);
     const all = listDomains(state).domains.flatMap((d) => d.vnvdimms.map((v) => [v.smfn, v.smfn + v.nrPages] as const)).sort((a, b) => a[0] - b[0]);
@@ -67,3 +81,52 @@ for (const point of ["delete.after-release", "scrub.before-free"]) {
     } finally { close(); }
   });
 }
+
+test("domids are stable: a domain keeps its domid across reboots, an interrupted create, reclaim, and a stop and start", () => {
+  const dir = mkdtempSync(join(tmpdir(), "vnvdimm-crash-"));
+  const spec = join(dir, "m.json");
+  writeFileSync(spec, JSON.stringify({ name: "c", sockets: [{ node: 0, ram: "1G" }], nvdimms: [{ node: 0, size: "512M" }] }));
+  const state = join(dir, "s");
+  assert.equal(vnv({}, "host", "init", "--state", state, "--spec", spec).status, 0);
+  assert.equal(vnv({}, "pmem", "reserve", "--dimm", "0", "--state", state).status, 0);
+  const cfg = (n: string) => { const p = join(dir, `${n}.cfg`); writeFileSync(p, `name = "${n}"\nmemory = 256\nvnvdimms = [ 'size=32M' ]\n`); return p; };
+  const domids = () => Object.fromEntries(listDomains(state).domains.map((d) => [d.name, d.domid]));
+  assert.equal(vnv({}, "create", cfg("a"), "--state", state).status, 0);
+  assert.equal(vnv({ VNVDIMM_CRASH_AT: "create.before-commit" }, "create", cfg("victim"), "--state", state).signal, "SIGKILL");
+  assert.match(vnv({}, "create", cfg("b"), "--state", state).stdout, /Created domain b \(domid 3,/);
+  assert.equal(vnv({}, "create", cfg("c"), "--state", state).status, 0);
+  assert.deepEqual(domids(), { a: 1, victim: null, b: 3, c: 4 });
+  // Each command is a host reboot; reclaim removes the victim, and nobody is renumbered.
+  assert.equal(vnv({}, "reclaim", "--state", state).status, 0);
+  assert.deepEqual(domids(), { a: 1, b: 3, c: 4 });
+  // Stopping a domain frees nothing of anyone else's: the others keep theirs, and it gets its own back.
+  assert.equal(vnv({}, "destroy", "a", "--state", state).status, 0);
+  assert.deepEqual(domids(), { a: null, b: 3, c: 4 });
+  assert.match(vnv({}, "create", cfg("a"), "--state", state).stdout, /Started domain a \(domid 1,/);
+  assert.equal(vnv({}, "destroy", "b", "--state", state).status, 0);
+  assert.deepEqual(domids(), { a: 1, b: null, c: 4 });
+  assert.match(vnv({}, "create", cfg("b"), "--state", state).stdout, /Started domain b \(domid 3,/);
+  // A new domain takes the lowest domid no domain has, here the victim's.
+  assert.match(vnv({}, "create", cfg("d"), "--state", state).stdout, /Created domain d \(domid 2,/);
+  assert.deepEqual(domids(), { a: 1, b: 3, c: 4, d: 2 });
+});
+
+test("a ledger from before recorded domids: its domains get the lowest free ones in ledger order, kept from the next write on", () => {
+  const dir = mkdtempSync(join(tmpdir(), "vnvdimm-crash-"));
+  const spec = join(dir, "m.json");
+  writeFileSync(spec, JSON.stringify({ name: "c", sockets: [{ node: 0, ram: "1G" }], nvdimms: [{ node: 0, size: "512M" }] }));
+  const state = join(dir, "s");
+  assert.equal(vnv({}, "host", "init", "--state", state, "--spec", spec).status, 0);
+  assert.equal(vnv({}, "pmem", "reserve", "--dimm", "0", "--state", state).status, 0);
+  const cfg = (n: string) => { const p = join(dir, `${n}.cfg`); writeFileSync(p, `name = "${n}"\nmemory = 256\nvnvdimms = [ 'size=32M' ]\n`); return p; };
+  for (const n of ["a", "b", "c"]) assert.equal(vnv({}, "create", cfg(n), "--state", state).status, 0);
+  const file = join(state, "toolstack", "ledger.json");
+  const old = JSON.parse(readFileSync(file, "utf8")) as { domains: { domid?: number }[] };
+  for (const d of old.domains) delete d.domid;
+  writeFileSync(file, JSON.stringify(old));
+  const domids = () => Object.fromEntries(listDomains(state).domains.map((d) => [d.name, d.domid]));
+  assert.deepEqual(domids(), { a: 1, b: 2, c: 3 });
+  assert.equal(vnv({}, "destroy", "a", "--state", state).status, 0);
+  assert.deepEqual(domids(), { a: null, b: 2, c: 3 });
+  assert.deepEqual((JSON.parse(readFileSync(file, "utf8")) as { domains: { domid?: number }[] }).domains.map((d) => d.domid), [1, 2, 3]);
+});

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DOMID_FIRST_RESERVED } from "../../src/hypervisor/index.js";
-import { DIMM0_MFN, boot, must, refusal, setupDimm0, testMachine } from "./machine.js";
+import fc from "fast-check";
+import { DOMID_FIRST_RESERVED, checkInvariants, isOwned, type HypercallResult, type Hypervisor } from "../../src/hypervisor/index.js";
+import { DIMM0_MFN, DIMM1_MFN, boot, must, refusal, setupDimm0, testMachine } from "./machine.js";
 
 const EPERM = { errno: "EPERM", reason: "caller.not-privileged" };
 
@@ -32,16 +33,21 @@ test("only the control domain (or a privileged domain it made) may set up region
   assert.deepEqual(refusal(hv.populatePmemMap(0, 4000, data[0], 0, 1)), { errno: "ESRCH", reason: "domain.missing" });
 });
 
-test("a domain may populate and unmap itself (XSM_TARGET), from free pages only", () => {
+test("populate and unmap are control-domain only: a guest acting on itself is refused too", () => {
   const hv = boot(testMachine(), { pmemMgmt: "ram" });
   const { data } = setupDimm0(hv);
   const a = must(hv.domainCreate(0, {})).domid;
   const b = must(hv.domainCreate(0, {})).domid;
   must(hv.populatePmemMap(0, a, data[0], 0, 10));
-  must(hv.populatePmemMap(b, b, data[0] + 10, 0, 10));
-  // b cannot take a's pages, even by asking for itself.
-  assert.deepEqual(refusal(hv.populatePmemMap(b, b, data[0] + 5, 100, 1)), { errno: "EBUSY", reason: "populate.page-owned" });
-  must(hv.unmap(b, b, 0, 10));
+  must(hv.populatePmemMap(0, b, data[0] + 10, 0, 10));
+  // Free pages, a free gfn, its own domain: still EPERM, and nothing changes.
+  assert.deepEqual(refusal(hv.populatePmemMap(b, b, data[0] + 20, 100, 1)), EPERM);
+  assert.deepEqual(refusal(hv.populatePmemMap(b, b, data[0] + 20, 0, 1, "label")), EPERM);
+  assert.deepEqual(refusal(hv.unmap(b, b, 0, 10)), EPERM);
+  assert.equal(hv.frame(data[0] + 20)?.state, 0);
+  assert.equal(hv.domain(b)?.dataPages, 10);
+  // Dom0 still may.
+  must(hv.unmap(0, b, 0, 10));
 });
 
 test("a guest can never reach another domain's pages, management pages or broken pages", () => {
@@ -89,4 +95,56 @@ test("domain_create and domain_destroy: domids, self and dom0 protection", () =>
   assert.equal(hv.domain(1)?.privileged, false);
   assert.equal(hv.domain(1)?.p2mKind, "linear");
   assert.equal(hv.domain(must(hv.domainCreate(0, { p2m: "tree" })).domid)?.p2mKind, "tree");
+});
+
+/** Who owns what: every owned run (mfn, nr, state, owner, M2P gfn) and every domain's P2M and label pages. */
+function ownership(hv: Hypervisor): string {
+  const frames = [...hv.frameRuns()].filter((r) => isOwned(r.state)).map((r) => [r.mfn, r.nr, r.state, r.owner, r.gfn]);
+  const domains = hv.domainIds().map((id) => [id, [...hv.domain(id)!.p2mExtents()], hv.domain(id)!.labelExtents()]);
+  return JSON.stringify({ frames, domains });
+}
+
+test("property: no hypercall from a non-control caller gives any domain a page, its own included", () => {
+  const op = fc.record({
+    // 0: the caller names itself; 1..4: a guest by index; 5: dom0; 6: a domid that does not exist.
+    target: fc.nat(6),
+    caller: fc.nat(3),
+    call: fc.constantFrom("populate-data", "populate-label", "unmap", "destroy", "mce", "setup", "report"),
+    mfn: fc.oneof(fc.integer({ min: DIMM0_MFN, max: DIMM0_MFN + 400 }), fc.integer({ min: DIMM1_MFN, max: DIMM1_MFN + 40 })),
+    gfn: fc.nat(300),
+    nr: fc.integer({ min: 1, max: 40 }),
+  });
+  fc.assert(fc.property(fc.array(op, { minLength: 1, maxLength: 40 }), fc.nat(3), (ops, seeded) => {
+    const hv = boot(testMachine(), { pmemMgmt: "ram" });
+    const { data } = setupDimm0(hv, 64, 300);
+    const guests = [1, 2, 3, 4].map(() => must(hv.domainCreate(0, {})).domid);
+    // Some guests start with pages from dom0, so unmap and destroy have something to take.
+    for (let i = 0; i < seeded; i++) must(hv.populatePmemMap(0, guests[i]!, data[0] + 20 * i, 0, 10));
+    for (const o of ops) {
+      const caller = guests[o.caller]!;
+      const target = o.target === 0 ? caller : o.target === 5 ? 0 : o.target === 6 ? 4000 : guests[o.target - 1]!;
+      const before = ownership(hv);
+      const run = (): HypercallResult<unknown> => {
+        switch (o.call) {
+          case "populate-data": return hv.populatePmemMap(caller, target, o.mfn, o.gfn, o.nr, "data");
+          case "populate-label": return hv.populatePmemMap(caller, target, o.mfn, o.gfn, o.nr, "label");
+          case "unmap": return hv.unmap(caller, target, o.gfn, o.nr);
+          case "destroy": return hv.domainDestroy(caller, target);
+          case "mce": return hv.mceInject(caller, o.mfn);
+          case "setup": return hv.pmemSetup(caller, { type: "mgmt", smfn: DIMM1_MFN + o.gfn, emfn: DIMM1_MFN + o.gfn + o.nr });
+          case "report": return hv.pmemReportRaw(caller, { smfn: 0x300000 + o.gfn, emfn: 0x300000 + o.gfn + o.nr, pxm: 2 });
+        }
+      };
+      const r = run();
+      assert.equal(r.ok ? "ok" : r.errno, "EPERM", `domain ${caller}: ${JSON.stringify(o)}`);
+      assert.equal(ownership(hv), before, `domain ${caller}: ${JSON.stringify(o)} changed who owns what`);
+      assert.deepEqual(checkInvariants(hv), []);
+    }
+    // Only the seeded pages are owned, each by the guest dom0 gave it to.
+    for (const r of hv.frameRuns()) {
+      if (!isOwned(r.state)) continue;
+      const i = (r.mfn - data[0]) / 20;
+      assert.ok(Number.isInteger(i) && i < seeded && r.owner === guests[i] && r.nr === 10, JSON.stringify(r));
+    }
+  }), { numRuns: 200 });
 });

@@ -484,7 +484,7 @@ test("power-fail ledger: a temp file cut at every length leaves the old ledger; 
     const oldRead = readLedger(state);
     const next: Ledger = {
       ...oldRead,
-      domains: [{ name: "vm1", configText: "name = \"vm1\"\n", backend: "builtin", memoryMiB: 512, status: "stopped", createdAt: "2024-01-01T00:00:00.000Z", extents: [{ ...extent, state: "held", provisioned: true }] }],
+      domains: [{ name: "vm1", configText: "name = \"vm1\"\n", backend: "builtin", memoryMiB: 512, status: "stopped", domid: 1, createdAt: "2024-01-01T00:00:00.000Z", extents: [{ ...extent, state: "held", provisioned: true }] }],
     };
     writeLedger(scratch, next);
     const text = readFileSync(ledgerPath(scratch));

@@ -65,6 +65,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
       print(ctx, o.json, r, () => {
         const out = r.domains.length || r.orphans.length ? [table(["name", "domid", "status", "backend", "memory", "vnvdimms"], r.domains.map((d) => [d.name, d.domid ?? "-", d.qemu ? `${d.status} (qemu: ${d.qemu.status}${d.qemu.pid ? `, pid ${d.qemu.pid}` : ""})` : d.status, d.backend, `${d.memoryMiB} MiB`, d.vnvdimms.map((v) => `${v.id}:${human(v.sizeBytes)}@${hexn(v.smfn)}`).join(" ")]))] : ["  (no domains; create one with `vnvdimm create CONFIG`)"];
         for (const d of r.domains.filter((x) => x.error)) out.push(`  ${d.name}: ${termLines(d.error ?? "")}`);
+        for (const d of r.domains.filter((x) => x.reclaim)) out.push(`  ${d.name}: ${d.status === "interrupted" ? "its create was interrupted (a crash); " : ""}\`vnvdimm reclaim\` will ${d.reclaim}`);
         if (r.orphans.length) out.push("", `Unfinished allocations (a crash mid-operation): ${r.orphans.map((o) => `${o.domain} (${o.extents.length})`).join(", ")}; run \`vnvdimm reclaim\``);
         const kept = r.released.filter((x) => x.keep), waiting = r.released.filter((x) => !x.keep);
         if (waiting.length) out.push("", `Awaiting their scrub (a crash mid-delete): ${waiting.map((x) => `${x.from}/${x.id}@${hexn(x.smfn)}`).join(", ")}; run \`vnvdimm reclaim\``);

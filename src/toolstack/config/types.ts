@@ -42,7 +42,7 @@ export interface SizedVnvdimm extends VnvdimmBase {
   /** What the guest sees: the extent without its label area. */
   sizeBytes: bigint;
   labelSizeBytes: bigint;
-  /** The preferred host NUMA node, also the guest's proximity domain. */
+  /** The preferred host NUMA node; it must have pmem. The guest's proximity domain is the node the pages came from. */
   node?: number;
   namespace?: NamespaceRequest;
 }

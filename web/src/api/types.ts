@@ -42,11 +42,14 @@ export interface Vnvdimm {
 export interface Domain {
   name: string;
   domid: number | null;
-  status: "running" | "stopped";
+  /** interrupted: a create a crash cut short, never started; reclaim removes it. */
+  status: "running" | "stopped" | "interrupted";
   backend: string;
   memoryMiB: number;
   vnvdimms: Vnvdimm[];
   error?: string;
+  /** What reclaim will do with its unfinished extents. */
+  reclaim?: string;
 }
 
 export interface OrphanExtent {

@@ -55,6 +55,7 @@ function VnvdimmTable({ d, busy, actions }: { d: Domain; busy: boolean; actions:
 }
 
 function NamespaceTable({ d, ns }: { d: Domain; ns: NamespacesOf | undefined }) {
+  if (d.status === "interrupted") return <p className="empty">Its create was interrupted (a crash), so there is no guest; Reclaim will {d.reclaim}.</p>;
   if (d.status !== "running") return <p className="empty">The guest is not running; start it to see its namespaces.</p>;
   if (!ns) return <p className="empty">Reading the guest's namespaces…</p>;
   if (ns.error) return <p className="empty">Cannot read the guest's namespaces: {ns.error}</p>;
