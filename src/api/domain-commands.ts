@@ -6,7 +6,7 @@ import {
   ConfigError, LifecycleError, LedgerError, ProvisionError, QemuDomainError, attachToDomain, createDomain, deleteDomain, destroyRunningDomain,
   detachFromDomain, listDomainsLive, openGuest, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult,
 } from "../toolstack/index.js";
-import { AgentError, LockTimeoutError, QemuArgvError, QemuGuestError, QemuLaunchError, QmpError, SetupError, shellQuote, type QemuGuest } from "../backends/index.js";
+import { AgentError, LockTimeoutError, type BuiltinDomain, QemuArgvError, QemuGuestError, QemuLaunchError, QmpError, SetupError, shellQuote, type QemuGuest } from "../backends/index.js";
 import { GuestMemoryFault, NamespaceIoError } from "../devicemodel/index.js";
 import { FormatError } from "../formats/index.js";
 import type { Command } from "./command.js";
@@ -73,41 +73,64 @@ export interface CreateInput extends StateInput {
 }
 export const createCommand: Command<CreateInput, CreateResult> = {
   name: "create", summary: "Create a domain from an xl-style config, or start a stopped one on the same pages",
-  run: (i) => wrap(() => createDomain(i.state, {
+  run: (i) => synced(i, () => wrap(() => createDomain(i.state, {
     configText: i.config, ...(i.configFile ? { configFile: i.configFile } : {}), force: i.force ?? false, ...(i.backend ? { backend: i.backend } : {}),
-  })),
+    ...(i.live ? { host: i.live.toolstack } : {}),
+  }))),
 };
+
+/** Runs a mutation, then brings the living host (if this process is one) in line with what it changed, even when it failed half-way. */
+function synced<T>(i: StateInput, fn: () => T): T {
+  try { return fn(); } finally { i.live?.sync(); }
+}
+
+async function syncedAsync<T>(i: StateInput, fn: () => Promise<T>): Promise<T> {
+  try { return await fn(); } finally { i.live?.sync(); }
+}
 
 export const listCommand: Command<StateInput, Awaited<ReturnType<typeof listDomainsLive>>> = {
   name: "list", summary: "List domains, their vNVDIMMs and host extents; qemu domains as QEMU reports them",
-  run: (i) => wrapAsync(() => listDomainsLive(i.state)),
+  run: (i) => wrapAsync(() => listDomainsLive(i.state, i.live?.list())),
 };
 
 export const destroyCommand: Command<StateInput & { name: string }, Awaited<ReturnType<typeof destroyRunningDomain>>> = {
   name: "destroy", summary: "Stop a domain (a qemu guest powers off); its extents stay held for it (contents intact)",
-  run: (i) => wrapAsync(() => destroyRunningDomain(i.state, i.name)),
+  run: (i) => syncedAsync(i, () => wrapAsync(() => destroyRunningDomain(i.state, i.name))),
 };
 
 type Progress = { onProgress?: (label: string, done: number, total: number) => void };
 
 export const deleteCommand: Command<StateInput & Progress & { name: string; keepData?: boolean }, ReturnType<typeof deleteDomain>> = {
   name: "delete", summary: "Delete a stopped domain: its pages are zeroed and freed (or kept, owned by nobody, with keep-data)",
-  run: (i) => wrap(() => deleteDomain(i.state, i.name, { keepData: i.keepData ?? false, ...(i.onProgress ? { onProgress: i.onProgress } : {}) })),
+  run: (i) => synced(i, () => wrap(() => deleteDomain(i.state, i.name, { keepData: i.keepData ?? false, ...(i.onProgress ? { onProgress: i.onProgress } : {}) }))),
 };
 
 export const attachCommand: Command<StateInput & { name: string; spec: string; force?: boolean }, Awaited<ReturnType<typeof attachToDomain>>> = {
-  name: "attach", summary: "Hotplug a vNVDIMM into a domain (a running qemu domain through QMP)",
-  run: (i) => wrapAsync(() => attachToDomain(i.state, i.name, i.spec, { force: i.force ?? false })),
+  name: "attach", summary: "Hotplug a vNVDIMM into a domain: a running builtin guest re-reads its FIT (with `vnvdimm up`), a running qemu domain gets it through QMP",
+  run: (i) => wrapAsync(async () => {
+    let r: Awaited<ReturnType<typeof attachToDomain>> | undefined;
+    try {
+      r = await attachToDomain(i.state, i.name, i.spec, { force: i.force ?? false, ...(i.live ? { host: i.live.toolstack } : {}) });
+    } finally {
+      const live = i.live?.sync();
+      if (r && live?.hotplugged.some((h) => h.name === i.name && h.id === r!.extent.id)) r = { ...r, hotplugged: true };
+    }
+    return r;
+  }),
 };
 
 export const detachCommand: Command<StateInput & Progress & { name: string; id: string }, ReturnType<typeof detachFromDomain>> = {
   name: "detach", summary: "Hot-unplug a vNVDIMM from a domain; its extent is zeroed and freed (QEMU cannot: stop a qemu domain first)",
-  run: (i) => wrap(() => detachFromDomain(i.state, i.name, i.id, { ...(i.onProgress ? { onProgress: i.onProgress } : {}) })),
+  run: (i) => synced(i, () => wrap(() => {
+    // The unplug handshake with a running guest comes first: its pages leave the P2M before they are zeroed.
+    if (readLedger(i.state).domains.some((d) => d.name === i.name && d.backend === "builtin")) i.live?.release(i.name, i.id);
+    return detachFromDomain(i.state, i.name, i.id, { ...(i.onProgress ? { onProgress: i.onProgress } : {}) });
+  })),
 };
 
 export const reclaimCommand: Command<StateInput & Progress & { scrub?: boolean }, ReturnType<typeof reclaimOrphans>> = {
   name: "reclaim", summary: "Release allocations a crash left unfinished and finish interrupted scrubs; with scrub, also zero and free kept extents",
-  run: (i) => wrap(() => reclaimOrphans(i.state, { scrub: i.scrub ?? false, ...(i.onProgress ? { onProgress: i.onProgress } : {}) })),
+  run: (i) => synced(i, () => wrap(() => reclaimOrphans(i.state, { scrub: i.scrub ?? false, ...(i.onProgress ? { onProgress: i.onProgress } : {}) }))),
 };
 
 export interface GuestNamespaceRow { uuid: string | null; name: string; size: bigint; mode: string; dimm: number; readOnly: boolean }
@@ -125,23 +148,34 @@ async function realGuest(i: GuestInput): Promise<QemuGuest | undefined> {
   return qemuGuest(i.state, i.name);
 }
 
+/**
+ * Runs `fn` on the probe guest of a builtin domain (or of a qemu domain with
+ * probe): the living host's running guest when this process is one, else a
+ * guest session booted for this command.
+ */
+function withProbeGuest<T>(i: GuestInput, fn: (guest: BuiltinDomain) => T): T {
+  const d = readLedger(i.state).domains.find((x) => x.name === i.name);
+  if (i.live && d?.backend === "builtin") return fn(i.live.guest(i.name));
+  const g = openGuest(i.state, i.name, { probe: i.probe ?? false });
+  try { return fn(g.domain); } finally { g.close(); }
+}
+
 export const guestNamespacesCommand: Command<GuestInput, { namespaces: GuestNamespaceRow[] }> = {
   name: "guest namespaces", summary: "What the guest sees: its namespaces, as the guest's own driver finds them",
   run: (i) => wrapAsync(async () => {
     const real = await realGuest(i);
     if (real) return { namespaces: (await real.namespaces()).map((n) => ({ uuid: n.uuid, name: n.name, size: n.sizeBytes, mode: n.mode, dimm: n.dimm, readOnly: n.readOnly })) };
-    const g = openGuest(i.state, i.name, { probe: i.probe ?? false });
-    try {
-      const v = g.domain.guest.view();
-      return { namespaces: v.namespaces.map((n) => ({ uuid: n.uuid, name: n.name, size: g.domain.guest.io(n).sizeBytes, mode: n.mode, dimm: n.handle - 1, readOnly: n.readOnly })) };
-    } finally { g.close(); }
+    return withProbeGuest(i, (g) => {
+      const v = g.guest.view();
+      return { namespaces: v.namespaces.map((n) => ({ uuid: n.uuid, name: n.name, size: g.guest.io(n).sizeBytes, mode: n.mode, dimm: n.handle - 1, readOnly: n.readOnly })) };
+    });
   }),
 };
 
-function guestNs(g: ReturnType<typeof openGuest>, ref: string) {
-  const ns = g.domain.guest.namespace(ref);
+function guestNs(g: BuiltinDomain, ref: string) {
+  const ns = g.guest.namespace(ref);
   if (!ns) throw new UserError("not-found", `The guest has no namespace ${ref}`, "see `vnvdimm guest namespaces`");
-  return g.domain.guest.io(ns);
+  return g.guest.io(ns);
 }
 
 export const guestWriteCommand: Command<GuestInput & { namespace: string; offset: bigint; bytes: Uint8Array }, { written: number }> = {
@@ -155,11 +189,10 @@ export const guestWriteCommand: Command<GuestInput & { namespace: string; offset
       await real.write(i.namespace, i.offset, i.bytes);
       return { written: i.bytes.length };
     }
-    const g = openGuest(i.state, i.name);
-    try {
+    return withProbeGuest({ ...i, probe: false }, (g) => {
       guestNs(g, i.namespace).write(i.offset, i.bytes);
       return { written: i.bytes.length };
-    } finally { g.close(); }
+    });
   }),
 };
 
@@ -168,8 +201,28 @@ export const guestReadCommand: Command<GuestInput & { namespace: string; offset:
   run: (i) => wrapAsync(async () => {
     const real = await realGuest(i);
     if (real) return { bytes: await real.read(i.namespace, i.offset, i.length) };
-    const g = openGuest(i.state, i.name, { probe: i.probe ?? false });
-    try { return { bytes: guestNs(g, i.namespace).read(i.offset, i.length) }; } finally { g.close(); }
+    return withProbeGuest(i, (g) => ({ bytes: guestNs(g, i.namespace).read(i.offset, i.length) }));
+  }),
+};
+
+export interface GuestArsOutput {
+  /** What an Address Range Scrub in the guest finds now: guest-physical ranges, by NFIT handle. */
+  records: { handle: number; address: bigint; length: bigint }[];
+  /** What the running guest's driver did about notifications (a living host only). */
+  events: { at: string; kind: string; records: number }[];
+}
+
+export const guestArsCommand: Command<GuestInput, GuestArsOutput> = {
+  name: "guest ars", summary: "Address Range Scrub in the guest: the broken ranges it finds, and the errors its driver was told of",
+  run: (i) => wrapAsync(async () => {
+    const d = readLedger(i.state).domains.find((x) => x.name === i.name);
+    if (d?.backend === "qemu" && !i.probe) {
+      throw new UserError("invalid-input", `QEMU's NVDIMM has no ARS, so the real guest of ${i.name} cannot scrub`, "ask vnvdimm's probe guest with --probe; the real guest sees broken pages as badblocks at its next boot", 1, "ars.unsupported");
+    }
+    return withProbeGuest(i, (g) => ({
+      records: g.guest.ars().map((r) => ({ handle: r.handle, address: r.address, length: r.length })),
+      events: g.events.map((e) => ({ at: e.at, kind: e.kind, records: e.records?.length ?? 0 })),
+    }));
   }),
 };
 

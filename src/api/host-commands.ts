@@ -4,12 +4,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import { CONTROL_DOMID, PAGE_BYTES, type PmemMgmtPlacement, type PmemRegionInfo, type RegionType } from "../hypervisor/index.js";
 import { addBadBlock, hostPaths, createEmulatedHost, defaultMachineSpec, parseMachineSpec, writeBootOptions, HostError, SpecError, type MachineSpec } from "../host/index.js";
-import { bootHost, holderNames, pageHolders, withLedgerLock, LedgerError, type BootedHost } from "../toolstack/index.js";
+import { holderNames, openToolstack, pageHolders, withLedgerLock, LedgerError, type BootedHost, type LiveHost, type Toolstack } from "../toolstack/index.js";
 import { reserve, ReserveError, type ReserveResult } from "../dom0/index.js";
 import type { Command } from "./command.js";
 import { UserError } from "./errors.js";
 
-export interface StateInput { state: string; pmemMgmt?: PmemMgmtPlacement }
+export interface StateInput {
+  state: string;
+  pmemMgmt?: PmemMgmtPlacement;
+  /** The living host when this process is `vnvdimm up`; otherwise each command boots one from the state directory. */
+  live?: LiveHost;
+}
 
 /** Turns the lower layers' typed errors into one-line user errors. */
 export function asUserError(e: unknown): never {
@@ -26,19 +31,26 @@ export function asUserError(e: unknown): never {
   throw e;
 }
 
+/**
+ * Runs `fn` on the living host, or on a host booted for this command with
+ * its running domains started (so that their pages count as owned).
+ */
 export function withHost<T>(input: StateInput, fn: (b: BootedHost) => T): T {
-  let b: BootedHost;
+  if (input.live && !input.pmemMgmt) {
+    try { return fn(input.live.toolstack.booted); } catch (e) { asUserError(e); }
+  }
+  let ts: Toolstack;
   try {
-    b = bootHost(input.state, input.pmemMgmt ? { pmemMgmt: input.pmemMgmt } : {});
+    ts = openToolstack(input.state, input.pmemMgmt ? { pmemMgmt: input.pmemMgmt } : {});
   } catch (e) {
     asUserError(e);
   }
   try {
-    return fn(b);
+    return fn(ts.booted);
   } catch (e) {
     asUserError(e);
   } finally {
-    b.close();
+    ts.close();
   }
 }
 
@@ -168,16 +180,32 @@ function reserveUnderLock(input: PmemReserveInput): ReserveResult & { setup: Reg
   return { ...result, setup };
 }
 
-export const hostMceCommand: Command<StateInput & { mfn: number }, { mfn: number; owner: number | null; region: string; alreadyBroken: boolean }> = {
+export const hostMceCommand: Command<StateInput & { mfn: number }, { mfn: number; owner: number | null; domain: string | null; region: string; alreadyBroken: boolean; guestTold: boolean }> = {
   name: "host mce",
   summary: "Inject a machine check: the page becomes broken and its owner is told",
-  run: (input) => withHost(input, (b) => {
-    const r = b.hv.mceInject(CONTROL_DOMID, input.mfn);
-    if (!r.ok) throw new UserError("invalid-input", `mce refused: ${r.errno} (${r.reason}): ${r.message}`, "the MFN must lie in a pmem region; see `vnvdimm pmem list`", 1, r.reason);
-    addBadBlock(input.state, input.mfn);
-    return { mfn: input.mfn, owner: r.value.owner ?? null, region: r.value.region, alreadyBroken: r.value.alreadyBroken };
-  }),
+  run: (input) => {
+    const refuse = (r: { errno: string; reason: string; message: string }) => new UserError("invalid-input", `mce refused: ${r.errno} (${r.reason}): ${r.message}`, "the MFN must lie in a pmem region; see `vnvdimm pmem list`", 1, r.reason);
+    if (input.live) {
+      const r = input.live.mce(input.mfn);
+      if (!r.ok) throw refuse(r);
+      return { mfn: input.mfn, owner: r.value.owner ?? null, domain: r.value.domain, region: r.value.region, alreadyBroken: r.value.alreadyBroken, guestTold: r.value.guestTold };
+    }
+    return withToolstack(input, (ts) => {
+      const r = ts.booted.hv.mceInject(CONTROL_DOMID, input.mfn);
+      if (!r.ok) throw refuse(r);
+      addBadBlock(input.state, input.mfn);
+      const domain = [...ts.running.values()].find((d) => d.domid === r.value.owner)?.name ?? null;
+      // No guest runs between commands without `vnvdimm up`: the owner learns of the page through ARS at its next look.
+      return { mfn: input.mfn, owner: r.value.owner ?? null, domain, region: r.value.region, alreadyBroken: r.value.alreadyBroken, guestTold: false };
+    });
+  },
 };
+
+function withToolstack<T>(input: StateInput, fn: (ts: Toolstack) => T): T {
+  let ts: Toolstack;
+  try { ts = openToolstack(input.state); } catch (e) { asUserError(e); }
+  try { return fn(ts); } catch (e) { if (e instanceof UserError) throw e; asUserError(e); } finally { ts.close(); }
+}
 
 export const hostStatusCommand: Command<StateInput, object> = {
   name: "host status",

@@ -73,7 +73,10 @@ export const pmemReserveOutput = z.strictObject({
 
 export const pmemSetupOutput = z.strictObject({ region: regionRow, regions: z.array(regionRow) });
 
-export const hostMceOutput = z.strictObject({ mfn: nat, owner: nat.nullable().describe("domid, or null for a free page"), region: z.string(), alreadyBroken: z.boolean() });
+export const hostMceOutput = z.strictObject({
+  mfn: nat, owner: nat.nullable().describe("domid, or null for a free page"), domain: z.string().nullable().describe("the owner's name"), region: z.string(), alreadyBroken: z.boolean(),
+  guestTold: z.boolean().describe("the owner's running guest was notified (Notify 0x81) and ran ARS; only on a living host"),
+});
 
 const orphans = z.array(z.strictObject({ domain: z.string(), extents: z.array(extent) }));
 
@@ -114,6 +117,11 @@ export const deleteOutput = z.strictObject({
 export const attachOutput = z.strictObject({ name: z.string(), extent, hotplugged: z.boolean() });
 export const detachOutput = z.strictObject({ name: z.string(), extent });
 export const reclaimOutput = z.strictObject({ reclaimed: orphans, scrubbed: z.array(releasedExtent).describe("released extents zeroed and freed now") });
+
+export const guestArsOutput = z.strictObject({
+  records: z.array(z.strictObject({ handle: nat, address: u64.describe("guest-physical"), length: u64 })).describe("what a scrub in the guest finds now"),
+  events: z.array(z.strictObject({ at: z.string(), kind: z.string(), records: nat })).describe("notifications the running guest's driver handled (a living host only)"),
+});
 
 export const guestNamespacesOutput = z.strictObject({
   namespaces: z.array(z.strictObject({ uuid, name: z.string(), size: u64, mode: z.string(), dimm: nat, readOnly: z.boolean() })),

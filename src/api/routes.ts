@@ -8,10 +8,11 @@
 // (GET) or the JSON body (POST, DELETE).
 import { z } from "zod";
 import type { PmemMgmtPlacement, RegionType } from "../hypervisor/index.js";
+import type { LiveHost } from "../toolstack/index.js";
 import { UserError } from "./errors.js";
 import { hostMceCommand, hostStatusCommand, pmemListCommand, pmemReserveCommand, pmemSetupCommand } from "./host-commands.js";
 import {
-  attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestExecCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
+  attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestArsCommand, guestExecCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
   listCommand, reclaimCommand,
 } from "./domain-commands.js";
 import { pmemMapCommand } from "./pmem-map.js";
@@ -24,6 +25,8 @@ export interface ChangeEvent { kind: string; domain?: string }
 
 export interface RunContext {
   state: string;
+  /** The living host, when this process is `vnvdimm up`: reads come from it, and mutations bring it up to date. */
+  live?: LiveHost;
   /** Progress of a long step, for a progress bar or an SSE `progress` event. */
   onProgress?: (label: string, done: number, total: number) => void;
 }
@@ -96,14 +99,14 @@ export const routes = [
       pmemMgmt: z.enum(["ram", "pmem"]).optional().describe("boot with this pmem_mgmt instead of the host's setting"),
     }).strict(),
     output: out.hostStatusOutput,
-    run: (i, { state }) => hostStatusCommand.run({ state, ...(i.pmemMgmt ? { pmemMgmt: i.pmemMgmt } : {}) }),
+    run: (i, { state, live }) => hostStatusCommand.run({ state, live, ...(i.pmemMgmt ? { pmemMgmt: i.pmemMgmt } : {}) }),
   }),
   route({
     id: "getPmemMap", method: "GET", path: "/api/pmem/map", cli: "vnvdimm pmem map",
     summary: pmemMapCommand.summary,
     input: z.object({}).strict(),
     output: out.pmemMapOutput,
-    run: (_i, { state }) => pmemMapCommand.run({ state }),
+    run: (_i, { state, live }) => pmemMapCommand.run({ state, live }),
   }),
   route({
     id: "listPmemRegions", method: "GET", path: "/api/pmem/regions", cli: "vnvdimm pmem list",
@@ -113,7 +116,7 @@ export const routes = [
         .describe("which region types (default all)"),
     }).strict(),
     output: out.pmemListOutput,
-    run: (i, { state }) => pmemListCommand.run({ state, types: (i.types?.split(",") ?? []) as RegionType[] }),
+    run: (i, { state, live }) => pmemListCommand.run({ state, live, types: (i.types?.split(",") ?? []) as RegionType[] }),
   }),
   route({
     id: "reservePmem", method: "POST", path: "/api/pmem/reserve", cli: "vnvdimm pmem reserve",
@@ -126,8 +129,8 @@ export const routes = [
       force,
     }).strict().refine((i) => (i.namespace === undefined) !== (i.dimm === undefined), { message: "give exactly one of namespace or dimm" }),
     output: out.pmemReserveOutput,
-    run: (i, { state }) => pmemReserveCommand.run({
-      state, mgmt: i.mgmt as PmemMgmtPlacement, force: i.force ?? false, ...(i.labels ? { labels: i.labels } : {}),
+    run: (i, { state, live }) => pmemReserveCommand.run({
+      state, live, mgmt: i.mgmt as PmemMgmtPlacement, force: i.force ?? false, ...(i.labels ? { labels: i.labels } : {}),
       ...(i.namespace !== undefined ? { namespace: i.namespace } : {}), ...(i.dimm !== undefined ? { dimm: i.dimm } : {}),
     }),
     change: () => ({ kind: "pmem.reserved" }),
@@ -141,8 +144,8 @@ export const routes = [
       mgmtSmfn: safeInt("an MFN").optional(), mgmtEmfn: safeInt("an MFN").optional(),
     }).strict().refine((i) => (i.mgmtSmfn === undefined) === (i.mgmtEmfn === undefined), { message: "give both mgmtSmfn and mgmtEmfn, or neither" }),
     output: out.pmemSetupOutput,
-    run: (i, { state }) => pmemSetupCommand.run({
-      state, type: i.type, smfn: i.smfn, emfn: i.emfn, ...(i.mgmtSmfn !== undefined ? { mgmtSmfn: i.mgmtSmfn, mgmtEmfn: i.mgmtEmfn! } : {}),
+    run: (i, { state, live }) => pmemSetupCommand.run({
+      state, live, type: i.type, smfn: i.smfn, emfn: i.emfn, ...(i.mgmtSmfn !== undefined ? { mgmtSmfn: i.mgmtSmfn, mgmtEmfn: i.mgmtEmfn! } : {}),
     }),
     change: () => ({ kind: "pmem.setup" }),
   }),
@@ -151,7 +154,7 @@ export const routes = [
     summary: hostMceCommand.summary,
     input: z.object({ mfn: safeInt("an MFN").describe("machine frame number (number, or decimal/0x hex text)") }).strict(),
     output: out.hostMceOutput,
-    run: (i, { state }) => hostMceCommand.run({ state, mfn: i.mfn }),
+    run: (i, { state, live }) => hostMceCommand.run({ state, live, mfn: i.mfn }),
     change: () => ({ kind: "host.mce" }),
   }),
   route({
@@ -159,7 +162,7 @@ export const routes = [
     summary: listCommand.summary,
     input: z.object({}).strict(),
     output: out.listOutput,
-    run: (_i, { state }) => listCommand.run({ state }),
+    run: (_i, { state, live }) => listCommand.run({ state, live }),
   }),
   route({
     id: "createDomain", method: "POST", path: "/api/domains", cli: "vnvdimm create",
@@ -171,8 +174,8 @@ export const routes = [
       force,
     }).strict(),
     output: out.createOutput,
-    run: (i, { state }) => createCommand.run({
-      state, config: i.config, force: i.force ?? false, ...(i.configFile ? { configFile: i.configFile } : {}), ...(i.backend ? { backend: i.backend } : {}),
+    run: (i, { state, live }) => createCommand.run({
+      state, live, config: i.config, force: i.force ?? false, ...(i.configFile ? { configFile: i.configFile } : {}), ...(i.backend ? { backend: i.backend } : {}),
     }),
     status: (o) => (o.recreated ? 200 : 201),
     statuses: [201, 200],
@@ -183,7 +186,7 @@ export const routes = [
     summary: destroyCommand.summary,
     input: z.object({ name: domainName }).strict(),
     output: out.destroyOutput,
-    run: (i, { state }) => destroyCommand.run({ state, name: i.name }),
+    run: (i, { state, live }) => destroyCommand.run({ state, live, name: i.name }),
     change: (i) => ({ kind: "domain.destroyed", domain: i.name }),
   }),
   route({
@@ -191,7 +194,7 @@ export const routes = [
     summary: deleteCommand.summary,
     input: z.object({ name: domainName, keepData: z.boolean().optional().describe("keep the pages' data, owned by nobody, until reclaim with scrub") }).strict(),
     output: out.deleteOutput,
-    run: (i, { state, onProgress }) => deleteCommand.run({ state, name: i.name, keepData: i.keepData ?? false, ...(onProgress ? { onProgress } : {}) }),
+    run: (i, { state, live, onProgress }) => deleteCommand.run({ state, live, name: i.name, keepData: i.keepData ?? false, ...(onProgress ? { onProgress } : {}) }),
     change: (i) => ({ kind: "domain.deleted", domain: i.name }),
   }),
   route({
@@ -203,7 +206,7 @@ export const routes = [
       force,
     }).strict(),
     output: out.attachOutput,
-    run: (i, { state }) => attachCommand.run({ state, name: i.name, spec: i.spec, force: i.force ?? false }),
+    run: (i, { state, live }) => attachCommand.run({ state, live, name: i.name, spec: i.spec, force: i.force ?? false }),
     status: () => 201,
     statuses: [201],
     change: (i) => ({ kind: "vnvdimm.attached", domain: i.name }),
@@ -213,7 +216,7 @@ export const routes = [
     summary: detachCommand.summary,
     input: z.object({ name: domainName, id: z.string().min(1).max(128).describe("vNVDIMM id or slot") }).strict(),
     output: out.detachOutput,
-    run: (i, { state, onProgress }) => detachCommand.run({ state, name: i.name, id: i.id, ...(onProgress ? { onProgress } : {}) }),
+    run: (i, { state, live, onProgress }) => detachCommand.run({ state, live, name: i.name, id: i.id, ...(onProgress ? { onProgress } : {}) }),
     change: (i) => ({ kind: "vnvdimm.detached", domain: i.name }),
   }),
   route({
@@ -221,7 +224,14 @@ export const routes = [
     summary: guestNamespacesCommand.summary,
     input: z.object({ name: domainName, probe }).strict(),
     output: out.guestNamespacesOutput,
-    run: (i, { state }) => guestNamespacesCommand.run({ state, name: i.name, probe: i.probe ?? false }),
+    run: (i, { state, live }) => guestNamespacesCommand.run({ state, live, name: i.name, probe: i.probe ?? false }),
+  }),
+  route({
+    id: "guestArs", method: "GET", path: "/api/domains/{name}/ars", cli: "vnvdimm guest ars",
+    summary: guestArsCommand.summary,
+    input: z.object({ name: domainName, probe }).strict(),
+    output: out.guestArsOutput,
+    run: (i, { state, live }) => guestArsCommand.run({ state, live, name: i.name, probe: i.probe ?? false }),
   }),
   route({
     id: "guestRead", method: "GET", path: "/api/domains/{name}/namespaces/{namespace}/data", cli: "vnvdimm guest read",
@@ -234,8 +244,8 @@ export const routes = [
       probe,
     }).strict(),
     output: out.guestReadOutput,
-    run: async (i, { state }) => {
-      const r = await guestReadCommand.run({ state, name: i.name, namespace: i.namespace, offset: i.offset, length: i.length, probe: i.probe ?? false });
+    run: async (i, { state, live }) => {
+      const r = await guestReadCommand.run({ state, live, name: i.name, namespace: i.namespace, offset: i.offset, length: i.length, probe: i.probe ?? false });
       return { length: r.bytes.length, base64: Buffer.from(r.bytes).toString("base64") };
     },
   }),
@@ -249,7 +259,7 @@ export const routes = [
       base64: z.string().max(Math.ceil(MAX_GUEST_IO_BYTES / 3) * 4).regex(/^[A-Za-z0-9+/]*={0,2}$/, "expected base64").describe("the bytes, base64"),
     }).strict(),
     output: out.guestWriteOutput,
-    run: (i, { state }) => guestWriteCommand.run({ state, name: i.name, namespace: i.namespace, offset: i.offset, bytes: new Uint8Array(Buffer.from(i.base64, "base64")) }),
+    run: (i, { state, live }) => guestWriteCommand.run({ state, live, name: i.name, namespace: i.namespace, offset: i.offset, bytes: new Uint8Array(Buffer.from(i.base64, "base64")) }),
     change: (i) => ({ kind: "guest.write", domain: i.name }),
   }),
   route({
@@ -270,7 +280,7 @@ export const routes = [
     summary: reclaimCommand.summary,
     input: z.object({ scrub: z.boolean().optional().describe("also zero and free the extents delete --keep-data kept") }).strict(),
     output: out.reclaimOutput,
-    run: (i, { state, onProgress }) => reclaimCommand.run({ state, scrub: i.scrub ?? false, ...(onProgress ? { onProgress } : {}) }),
+    run: (i, { state, live, onProgress }) => reclaimCommand.run({ state, live, scrub: i.scrub ?? false, ...(onProgress ? { onProgress } : {}) }),
     change: () => ({ kind: "reclaim" }),
   }),
 ] as const;

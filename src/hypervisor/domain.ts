@@ -80,6 +80,10 @@ export class Domain implements DomainView {
     return [...this.labels.extents()].map((e) => ({ index: e.gfn, mfn: e.mfn, nr: e.nr }));
   }
 
+  labelExtentsIn(index: number, nr: number): LabelExtent[] {
+    return [...this.labels.extents(index, nr)].map((e) => ({ index: e.gfn, mfn: e.mfn, nr: e.nr }));
+  }
+
   labelOverlapping(index: number, nr: number): LabelExtent | undefined {
     const e = this.labels.extents(index, nr).next();
     return e.done ? undefined : { index: e.value.gfn, mfn: e.value.mfn, nr: e.value.nr };
@@ -88,6 +92,14 @@ export class Domain implements DomainView {
   addLabel(index: number, mfn: number, nr: number): void {
     this.labels.map(index, mfn, nr);
     this.labelPages += nr;
+  }
+
+  /** Forgets label pages [index, index + nr) (a vNVDIMM hot-unplugged); returns their runs. */
+  unmapLabels(index: number, nr: number): LabelExtent[] {
+    const runs = [...this.labels.extents(index, nr)].map((e) => ({ index: e.gfn, mfn: e.mfn, nr: e.nr }));
+    this.labels.unmap(index, nr);
+    this.labelPages -= runs.reduce((n, r) => n + r.nr, 0);
+    return runs;
   }
 
   /** The mfn holding label page `index`, or undefined. */

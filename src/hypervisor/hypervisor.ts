@@ -9,7 +9,7 @@ import { Domain, type DomainView } from "./domain.js";
 import { DEFAULT_CHUNK_PAGES } from "./frame-table.js";
 import { isBroken, isOwned, type FrameInfo } from "./frame-state.js";
 import { CONTROL_DOMID, DOMID_FIRST_RESERVED, MFN_LIMIT, isIndex } from "./limits.js";
-import { mceInject, populate, releaseDomain, translate, unmap, type MceResult, type PopulateKind } from "./memory-ops.js";
+import { mceInject, populate, releaseDomain, translate, unmap, unmapLabels, type MceResult, type PopulateKind } from "./memory-ops.js";
 import type { P2mKind } from "./p2m.js";
 import { rawRegionsFromFirmware, type RawRegion } from "./raw-regions.js";
 import { PmemRegions, type MfnRun, type SetupRegion } from "./regions.js";
@@ -193,11 +193,16 @@ export class Hypervisor {
     });
   }
 
-  /** Removes data mappings [gfn, gfn + nr), all of which must exist; their pages go back to free. Label pages go only with the domain. */
-  unmap(caller: number, domid: number, gfn: number, nr: number): HypercallResult<{ nr: number }> {
+  /**
+   * Removes data mappings [gfn, gfn + nr), all of which must exist; their
+   * pages go back to free. With kind "label", label pages [index, index + nr)
+   * instead: a vNVDIMM hot-unplugged from a running domain.
+   */
+  unmap(caller: number, domid: number, gfn: number, nr: number, kind: PopulateKind = "data"): HypercallResult<{ nr: number }> {
     return this.call(() => {
       const d = this.target(caller, domid, "unmap");
-      return "errno" in d ? d : unmap(this.regions, d, gfn, nr);
+      if ("errno" in d) return d;
+      return kind === "label" ? unmapLabels(this.regions, d, gfn, nr) : unmap(this.regions, d, gfn, nr);
     });
   }
 

@@ -63,6 +63,16 @@ export function unmap(regions: PmemRegions, d: Domain, gfn: number, nr: number):
   return ok({ nr });
 }
 
+/** Removes label pages [index, index + nr) of a vNVDIMM that leaves a running domain; all must be populated. */
+export function unmapLabels(regions: PmemRegions, d: Domain, index: number, nr: number): HypercallResult<{ nr: number }> {
+  if (!isRange(index, nr, GFN_LIMIT)) return fail("EINVAL", "unmap.range", `label index ${String(index)}, nr ${String(nr)}: need nr > 0 and index + nr ≤ 2^32`);
+  let covered = 0;
+  for (const e of d.labelExtentsIn(index, nr)) covered += e.nr;
+  if (covered !== nr) return fail("ENOENT", "unmap.not-mapped", `only ${covered} of label pages [${index}, ${index + nr}) are populated in domain ${d.domid}`);
+  for (const r of d.unmapLabels(index, nr)) releaseFrames(regions, r.mfn, r.nr);
+  return ok({ nr });
+}
+
 /** Returns every page of a dying domain to free (broken ones stay broken). Contents are never touched. */
 export function releaseDomain(regions: PmemRegions, d: Domain): { dataPages: number; labelPages: number } {
   const out = { dataPages: d.dataPages, labelPages: d.labelPages };

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import {
   DEFAULT_BODY_LIMIT, HTTP_STATUS, UserError, needsToken, parseJsonExact, parseRouteInput, routes, toJson, type AnyRoute, type ChangeEvent,
 } from "../api/index.js";
+import type { LiveHost } from "../api/index.js";
 import { EventHub } from "./sse.js";
 import { openApiDocument } from "./openapi.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -22,6 +23,8 @@ export interface ServerOptions {
   version: string;
   /** Where bugs are logged with their stack (never sent to clients). */
   log: (line: string) => void;
+  /** The living host every route reads from and keeps up to date. */
+  live?: LiveHost;
 }
 
 export interface RunningServer {
@@ -165,7 +168,7 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       try {
-        return await route.run(parsed, { state: opts.state, onProgress });
+        return await route.run(parsed, { state: opts.state, onProgress, ...(opts.live ? { live: opts.live } : {}) });
       } finally {
         if (mutating) onProgress(route.summary, 1, 1);
       }

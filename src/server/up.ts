@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError, pidAlive, readDaemonInfo, removeDaemonInfo, writeDaemonInfo, writeToken } from "../api/index.js";
+import { LiveHost } from "../api/index.js";
 import { bootstrap } from "./bootstrap.js";
 import { isLoopback, startServer, type RunningServer } from "./http-server.js";
 import { DEFAULT_WEB_DIR } from "./static-files.js";
@@ -56,10 +57,13 @@ export async function up(o: UpOptions, say: (line: string) => void, warn: (line:
   const webDir = o.webDir ?? DEFAULT_WEB_DIR;
   const haveWeb = existsSync(join(webDir, "index.html"));
   if (!haveWeb) warn(`the dashboard is not built (no ${join(webDir, "index.html")}); the API works, and \`npm run build\` builds it`);
+  // The living host: booted once, kept while this process serves the state directory.
+  const live = LiveHost.boot(o.state);
   let server: RunningServer;
   try {
-    server = await startServer({ state: o.state, bind: o.bind, port: o.port, token, version: PACKAGE_VERSION, log: warn, ...(haveWeb ? { webDir } : {}) });
+    server = await startServer({ state: o.state, bind: o.bind, port: o.port, token, version: PACKAGE_VERSION, log: warn, live, ...(haveWeb ? { webDir } : {}) });
   } catch (e) {
+    live.close();
     removeDaemonInfo(o.state, process.pid);
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") throw new UserError("conflict", `Port ${o.port} on ${o.bind} is in use`, "pass --port N, or --port 0 for any free port", 1, "port.in-use");
@@ -77,6 +81,6 @@ export async function up(o: UpOptions, say: (line: string) => void, warn: (line:
     openUrl: `${server.url}#token=${token}`,
     token,
     server,
-    stop: () => (stopped ??= server.close().then(() => removeDaemonInfo(o.state, process.pid))),
+    stop: () => (stopped ??= server.close().then(() => { live.close(); removeDaemonInfo(o.state, process.pid); })),
   };
 }

@@ -3,7 +3,7 @@
 // refuses what QEMU cannot do (NVDIMM hot-unplug); list asks QEMU how it is.
 import { openEmulatedHost } from "../host/index.js";
 import { readLedger, type LedgerExtent } from "./ledger.js";
-import { attachVnvdimm, destroyDomain, detachVnvdimm, listDomains, openToolstack, LifecycleError, type DomainListEntry } from "./lifecycle.js";
+import { attachVnvdimm, destroyDomain, detachVnvdimm, listDomains, openToolstack, LifecycleError, type DomainList, type DomainListEntry, type Toolstack } from "./lifecycle.js";
 import { guestLayoutFor } from "./domain-boot.js";
 import { QemuDomainError, hotplugQemu, qemuRunState, stopQemuDomain, type QemuRunState, type StopHow } from "./qemu-domain.js";
 
@@ -24,19 +24,19 @@ export async function destroyRunningDomain(state: string, name: string): Promise
 }
 
 /** Attach; into a running QEMU too, by QMP hotplug. If QEMU refuses, the new extent is released again. */
-export async function attachToDomain(state: string, name: string, spec: string, opts: { force?: boolean } = {}): Promise<{ name: string; extent: LedgerExtent; hotplugged: boolean }> {
+export async function attachToDomain(state: string, name: string, spec: string, opts: { force?: boolean; host?: Toolstack } = {}): Promise<{ name: string; extent: LedgerExtent; hotplugged: boolean }> {
   const d = domainOf(state, name);
   const r = attachVnvdimm(state, name, spec, opts);
   if (!runningQemu(d)) return { ...r, hotplugged: false };
-  const ts = openToolstack(state);
+  const ts = opts.host ?? openToolstack(state);
   try {
-    const dom = ts.ledger.domains.find((x) => x.name === name)!;
+    const dom = readLedger(state).domains.find((x) => x.name === name)!;
     await hotplugQemu(state, ts.booted, dom, guestLayoutFor(dom), r.extent);
   } catch (e) {
     detachVnvdimm(state, name, r.extent.id);
     throw e;
   } finally {
-    ts.close();
+    if (!opts.host) ts.close();
   }
   return { ...r, hotplugged: true };
 }
@@ -54,8 +54,8 @@ export function detachFromDomain(state: string, name: string, id: string, o: Par
 export type DomainListing = ReturnType<typeof listDomains>["domains"][number] & { qemu?: QemuRunState };
 
 /** `list`, with each running qemu domain's real state from QMP (or "gone"). */
-export async function listDomainsLive(state: string): Promise<Omit<ReturnType<typeof listDomains>, "domains"> & { domains: DomainListing[] }> {
-  const r = listDomains(state);
+export async function listDomainsLive(state: string, base?: DomainList): Promise<Omit<DomainList, "domains"> & { domains: DomainListing[] }> {
+  const r = base ?? listDomains(state);
   const domains: DomainListing[] = [];
   for (const d of r.domains) domains.push(runningQemu(d) ? { ...d, qemu: await qemuRunState(state, d.name) } : (d as DomainListEntry));
   return { domains, orphans: r.orphans, released: r.released };

@@ -49,7 +49,8 @@ export function startDomain(b: BootedHost, d: LedgerDomain): RunningDomain {
   const domid = created.value.domid;
   const layout = guestLayoutFor(d);
   for (const e of d.extents.filter((x) => x.state === "held")) {
-    const err = populateExtent(b, domid, layout, e);
+    const w = layout.windows.find((x) => x.slot === e.slot);
+    const err: HypercallError | undefined = w ? populateExtent(b, domid, w.gpa, e) : { ok: false, errno: "EINVAL", reason: "layout.slot", message: `no guest window for slot ${e.slot}` };
     if (err) {
       b.hv.domainDestroy(CONTROL_DOMID, domid);
       throw new DomainBootError(d.name, err);
@@ -58,16 +59,15 @@ export function startDomain(b: BootedHost, d: LedgerDomain): RunningDomain {
   return { name: d.name, domid, layout, extents: d.extents };
 }
 
-export function populateExtent(b: BootedHost, domid: number, layout: GuestLayout, e: LedgerExtent): HypercallError | undefined {
-  const w = layout.windows.find((x) => x.slot === e.slot);
-  if (!w) return { ok: false, errno: "EINVAL", reason: "layout.slot", message: `no guest window for slot ${e.slot}` };
+/** Maps one extent into a domain: data pages at the window's guest frames (`gpa`), label pages in their own index space. */
+export function populateExtent(b: BootedHost, domid: number, gpa: bigint, e: LedgerExtent): HypercallError | undefined {
   const dataPages = e.nrPages - e.nrLabelPages;
   // Broken pages stay out of the P2M: the guest faults on them and learns of them through ARS.
   const broken = b.broken.filter((m) => m >= e.smfn && m < e.smfn + dataPages).sort((x, y) => x - y);
   let at = 0;
   for (const stop of [...broken.map((m) => m - e.smfn), dataPages]) {
     if (stop > at) {
-      const data = b.hv.populatePmemMap(CONTROL_DOMID, domid, e.smfn + at, Number(w.gpa / PAGE) + at, stop - at, "data");
+      const data = b.hv.populatePmemMap(CONTROL_DOMID, domid, e.smfn + at, Number(gpa / PAGE) + at, stop - at, "data");
       if (!data.ok) return data;
     }
     at = stop + 1;
@@ -75,6 +75,25 @@ export function populateExtent(b: BootedHost, domid: number, layout: GuestLayout
   if (e.nrLabelPages > 0) {
     const label = b.hv.populatePmemMap(CONTROL_DOMID, domid, e.smfn + dataPages, labelIndexBase(e.slot), e.nrLabelPages, "label");
     if (!label.ok) return label;
+  }
+  return undefined;
+}
+
+/** The reverse of populateExtent: the extent's data and label pages leave the domain's P2M (broken pages were never mapped). */
+export function unpopulateExtent(b: BootedHost, domid: number, gpa: bigint, e: LedgerExtent): HypercallError | undefined {
+  const dataPages = e.nrPages - e.nrLabelPages;
+  const broken = b.broken.filter((m) => m >= e.smfn && m < e.smfn + dataPages).sort((x, y) => x - y);
+  let at = 0;
+  for (const stop of [...broken.map((m) => m - e.smfn), dataPages]) {
+    if (stop > at) {
+      const r = b.hv.unmap(CONTROL_DOMID, domid, Number(gpa / PAGE) + at, stop - at);
+      if (!r.ok) return r;
+    }
+    at = stop + 1;
+  }
+  if (e.nrLabelPages > 0) {
+    const r = b.hv.unmap(CONTROL_DOMID, domid, labelIndexBase(e.slot), e.nrLabelPages, "label");
+    if (!r.ok) return r;
   }
   return undefined;
 }

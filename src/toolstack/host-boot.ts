@@ -37,7 +37,7 @@ export interface BootedHost {
   skipped: SkippedRecord[];
   pmemMgmt: PmemMgmtPlacement;
   /** Pages on the host's bad-block list, broken since boot. */
-  broken: readonly number[];
+  broken: number[];
   /** The host media behind an SPA range (host DIMM files). */
   media: MediaResolver;
   close(): void;
@@ -69,29 +69,9 @@ export function bootHost(stateDir: string, opts: { pmemMgmt?: PmemMgmtPlacement 
   for (const d of dimms) {
     // Report every range dom0 knows; the hypervisor ignores ones it already noted.
     hv.pmemReportRaw(CONTROL_DOMID, { smfn: Number(d.dimm.spa / PAGE), emfn: Number((d.dimm.spa + d.dimm.sizeBytes) / PAGE), pxm: d.dimm.pxm });
-    for (const ns of d.scan.namespaces) {
-      if (ns.content.kind === "bad-reservation") {
-        skipped.push({ handle: d.dimm.handle, namespace: ns.uuid, reasons: ns.content.reasons });
-        continue;
-      }
-      if (ns.content.kind !== "reservation") continue;
-      const rec = ns.content.record;
-      const base = d.dimm.spa + (ns.dpa - d.dimm.mappingDpa);
-      const report: ReservationReport = { handle: d.dimm.handle, namespace: ns.uuid, record: rec };
-      reservations.push(report);
-      const mgmt = rec.mgmtSize > 0n ? { smfn: Number((base + rec.mgmtOffset) / PAGE), emfn: Number((base + rec.mgmtOffset + rec.mgmtSize) / PAGE) } : undefined;
-      if (mgmt) {
-        const r = hv.pmemSetup(CONTROL_DOMID, { type: "mgmt", ...mgmt });
-        if (!r.ok) { report.error = { errno: r.errno, reason: r.reason, message: r.message }; continue; }
-        report.mgmt = r.value;
-      }
-      const r = hv.pmemSetup(CONTROL_DOMID, {
-        type: "data", smfn: Number((base + rec.dataOffset) / PAGE), emfn: Number((base + rec.dataOffset + rec.dataSize) / PAGE),
-        ...(mgmt ? { mgmtSmfn: mgmt.smfn, mgmtEmfn: mgmt.emfn } : {}),
-      });
-      if (!r.ok) report.error = { errno: r.errno, reason: r.reason, message: r.message };
-      else report.data = r.value;
-    }
+    const found = setupReservations(hv, d, new Set());
+    reservations.push(...found.reservations);
+    skipped.push(...found.skipped);
   }
   // Pages that took a machine check stay broken across reboots: the host's bad-block list.
   const broken = readBadBlocks(stateDir);
@@ -117,4 +97,39 @@ export function openHostMedia(stateDir: string): { media: MediaResolver; close()
     opened.forEach((m) => m.close());
     throw e;
   }
+}
+
+/**
+ * Dom0's report of one DIMM's reservation records to the hypervisor: every
+ * valid record not in `known` (namespace uuids) is set up, mgmt then data;
+ * invalid or torn ones are returned as skipped, never repaired.
+ */
+export function setupReservations(hv: Hypervisor, d: BootedHost["dimms"][number], known: ReadonlySet<string | null>): { reservations: ReservationReport[]; skipped: SkippedRecord[] } {
+  const reservations: ReservationReport[] = [];
+  const skipped: SkippedRecord[] = [];
+  for (const ns of d.scan.namespaces) {
+    if (known.has(ns.uuid)) continue;
+    if (ns.content.kind === "bad-reservation") {
+      skipped.push({ handle: d.dimm.handle, namespace: ns.uuid, reasons: ns.content.reasons });
+      continue;
+    }
+    if (ns.content.kind !== "reservation") continue;
+    const rec = ns.content.record;
+    const base = d.dimm.spa + (ns.dpa - d.dimm.mappingDpa);
+    const report: ReservationReport = { handle: d.dimm.handle, namespace: ns.uuid, record: rec };
+    reservations.push(report);
+    const mgmt = rec.mgmtSize > 0n ? { smfn: Number((base + rec.mgmtOffset) / PAGE), emfn: Number((base + rec.mgmtOffset + rec.mgmtSize) / PAGE) } : undefined;
+    if (mgmt) {
+      const r = hv.pmemSetup(CONTROL_DOMID, { type: "mgmt", ...mgmt });
+      if (!r.ok) { report.error = { errno: r.errno, reason: r.reason, message: r.message }; continue; }
+      report.mgmt = r.value;
+    }
+    const r = hv.pmemSetup(CONTROL_DOMID, {
+      type: "data", smfn: Number((base + rec.dataOffset) / PAGE), emfn: Number((base + rec.dataOffset + rec.dataSize) / PAGE),
+      ...(mgmt ? { mgmtSmfn: mgmt.smfn, mgmtEmfn: mgmt.emfn } : {}),
+    });
+    if (!r.ok) report.error = { errno: r.errno, reason: r.reason, message: r.message };
+    else report.data = r.value;
+  }
+  return { reservations, skipped };
 }

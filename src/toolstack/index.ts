@@ -11,3 +11,4 @@ export * from "./qemu-domain.js";
 export * from "./backend-lifecycle.js";
 export * from "./scrub.js";
 export * from "./page-holders.js";
+export * from "./live-host.js";

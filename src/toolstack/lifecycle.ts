@@ -4,7 +4,7 @@
 // ledger, and changes the ledger atomically under the toolstack lock.
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { CONTROL_DOMID, PAGE_BYTES } from "../hypervisor/index.js";
+import { CONTROL_DOMID, PAGE_BYTES, type PmemMgmtPlacement } from "../hypervisor/index.js";
 import { readBadBlocks } from "../host/index.js";
 import { parseDomainConfig, parseVnvdimmSpec, type DomainConfig, type VnvdimmConfig } from "./config/index.js";
 import { allocate, claimExact, freeRuns, type Busy } from "./allocator.js";
@@ -62,8 +62,8 @@ export function refuseInterrupted(d: LedgerDomain): void {
 }
 
 /** Boots the host and starts every domain the ledger lists as running, each with its recorded domid. */
-export function openToolstack(state: string): Toolstack {
-  const booted = bootHost(state);
+export function openToolstack(state: string, opts: { pmemMgmt?: PmemMgmtPlacement } = {}): Toolstack {
+  const booted = bootHost(state, opts);
   const ledger = readLedger(state);
   const running = new Map<string, RunningDomain>();
   const failed: Toolstack["failed"] = [];
@@ -144,12 +144,12 @@ function startBackend(state: string, b: BootedHost, l: Ledger, d: LedgerDomain):
  * Creates a domain from a config, or starts a stopped one again on the same pages.
  * Allocation is crash-safe: intent first ("allocating"), then media writes, then commit ("held").
  */
-export function createDomain(state: string, input: { configText: string; configFile?: string; backend?: "builtin" | "qemu"; force?: boolean }): CreateResult {
+export function createDomain(state: string, input: { configText: string; configFile?: string; backend?: "builtin" | "qemu"; force?: boolean; host?: Toolstack }): CreateResult {
   const cfg: DomainConfig = parseDomainConfig(input.configText, input.configFile ?? "<config>");
   return withLedgerLock(state, () => {
-    const ts = openToolstack(state);
+    const ts = input.host ?? openToolstack(state);
     try {
-      let l = ts.ledger;
+      let l = readLedger(state);
       const existing = l.domains.find((d) => d.name === cfg.name);
       if (existing?.extents.some((e) => e.state === "allocating")) {
         throw new LifecycleError("domain.exists", `Domain ${cfg.name} has an unfinished allocation (a crash during ${isInterrupted(existing) ? "create" : "attach"})`, "run `vnvdimm reclaim` first");
@@ -162,6 +162,7 @@ export function createDomain(state: string, input: { configText: string; configF
         l = save(state, l);
         const d = l.domains.find((x) => x.name === cfg.name)!;
         const { run, qemu } = startBackend(state, ts.booted, l, d);
+        ts.running.set(d.name, run);
         return { name: d.name, domid: run.domid, recreated: true, extents: d.extents, backend: d.backend, ...(qemu ? { qemu } : {}) };
       }
       const txid = randomUUID();
@@ -195,9 +196,10 @@ export function createDomain(state: string, input: { configText: string; configF
       l = save(state, l);
       const committed = l.domains.find((x) => x.name === cfg.name)!;
       const { run, qemu } = startBackend(state, ts.booted, l, committed);
+      ts.running.set(committed.name, run);
       return { name: committed.name, domid: run.domid, recreated: false, extents: committed.extents, backend: committed.backend, ...(qemu ? { qemu } : {}) };
     } finally {
-      ts.close();
+      if (!input.host) ts.close();
     }
   });
 }
@@ -276,9 +278,19 @@ export interface DomainListEntry {
   reclaim?: string;
 }
 
-export function listDomains(state: string): { domains: DomainListEntry[]; orphans: { domain: string; extents: LedgerExtent[] }[]; released: ReleasedExtent[] } {
+export interface DomainList { domains: DomainListEntry[]; orphans: { domain: string; extents: LedgerExtent[] }[]; released: ReleasedExtent[] }
+
+export function listDomains(state: string): DomainList {
   const ts = openToolstack(state);
   try {
+    return listDomainsOf(ts);
+  } finally {
+    ts.close();
+  }
+}
+
+/** The listing of a booted toolstack: a fresh one, or the living host's. */
+export function listDomainsOf(ts: Pick<Toolstack, "ledger" | "running" | "failed">): DomainList {
     const domains = ts.ledger.domains.map((d): DomainListEntry => {
       const run = ts.running.get(d.name);
       const fail = ts.failed.find((f) => f.name === d.name);
@@ -295,9 +307,6 @@ export function listDomains(state: string): { domains: DomainListEntry[]; orphan
     });
     const orphans = ts.ledger.domains.map((d) => ({ domain: d.name, extents: d.extents.filter((e) => e.state === "allocating") })).filter((o) => o.extents.length);
     return { domains, orphans, released: ts.ledger.released };
-  } finally {
-    ts.close();
-  }
 }
 
 export interface ReclaimResult {
@@ -332,12 +341,12 @@ export function reclaimOrphans(state: string, o: { scrub?: boolean; onProgress?:
 }
 
 /** Hotplug: a new vNVDIMM for a domain (running or stopped), allocated and provisioned like at create. */
-export function attachVnvdimm(state: string, name: string, specText: string, opts: { force?: boolean } = {}): { name: string; extent: LedgerExtent } {
+export function attachVnvdimm(state: string, name: string, specText: string, opts: { force?: boolean; host?: Toolstack } = {}): { name: string; extent: LedgerExtent } {
   const v = parseVnvdimmSpec(specText, "attach");
   return withLedgerLock(state, () => {
-    const ts = openToolstack(state);
+    const ts = opts.host ?? openToolstack(state);
     try {
-      let l = ts.ledger;
+      let l = readLedger(state);
       const d = findDomain(l, name);
       const slot = d.extents.reduce((m, e) => Math.max(m, e.slot + 1), 0);
       const id = v.id ?? `vnvdimm${slot}`;
@@ -363,7 +372,7 @@ export function attachVnvdimm(state: string, name: string, specText: string, opt
       save(state, l);
       return { name, extent: e };
     } finally {
-      ts.close();
+      if (!opts.host) ts.close();
     }
   });
 }

@@ -59,6 +59,8 @@ test("every success response matches its route's output schema", async () => {
   const vm1 = (list["domains"] as { name: string; vnvdimms: { smfn: number }[] }[]).find((x) => x.name === "vm1")!;
   await call("injectMce", "/api/host/mce", { mfn: vm1.vnvdimms[0]!.smfn + 100 });
   await call("getPmemMap", "/api/pmem/map"); // now with a broken page
+  const ars = await call("guestArs", "/api/domains/vm1/ars");
+  assert.equal((ars["records"] as unknown[]).length, 1, "the running guest's scrub finds the broken page");
   await call("destroyDomain", "/api/domains/vm1/destroy");
   await call("createDomain", "/api/domains", { config: VM }); // recreated: 200
   await call("destroyDomain", "/api/domains/vm1/destroy");

@@ -32,6 +32,20 @@ for (const pmemMgmt of ["ram", "pmem"] as const) {
     assert.deepEqual(checkInvariants(hv), []);
   });
 
+  test(`${pmemMgmt}: a hot-unplug unmaps label pages by their index, never the data gfn of the same number`, () => {
+    const { hv, data } = machine(pmemMgmt);
+    const d = must(hv.domainCreate(0, {})).domid;
+    // A label index equal to a data gfn: the two spaces are separate.
+    must(hv.populatePmemMap(0, d, data[0], 0x100000, 64, "data"));
+    must(hv.populatePmemMap(0, d, data[0] + 64, 0x100000, 32, "label"));
+    assert.deepEqual(refusal(hv.unmap(0, d, 0x100000, 33, "label")), { errno: "ENOENT", reason: "unmap.not-mapped" });
+    assert.deepEqual(must(hv.unmap(0, d, 0x100000, 32, "label")), { nr: 32 });
+    assert.equal(must(hv.translate(d, 0x100000)), data[0], "the data mapping stays");
+    assert.equal(hv.frame(data[0] + 64)?.state, FrameKind.free, "the label pages are free again");
+    assert.deepEqual([hv.domain(d)!.dataPages, hv.domain(d)!.labelPages], [64, 0]);
+    assert.deepEqual(checkInvariants(hv), []);
+  });
+
   test(`${pmemMgmt}: populate refuses busy pages, mapped gfns and bad arguments, and changes nothing`, () => {
     const { hv, data } = machine(pmemMgmt);
     const a = must(hv.domainCreate(0, {})).domid;

@@ -123,6 +123,19 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
   const guest = program.command("guest").description("What a domain's guest sees, through its own drivers")
     .addHelpText("after", examples("vnvdimm guest namespaces vm1", "vnvdimm guest write vm1 data 0 hello.txt", "vnvdimm guest read vm1 data 0 21"));
   const probe = (c: Cli) => c.option("--probe", "ask vnvdimm's probe guest about the domain, even when it runs a real Linux (qemu)", false);
+  probe(stateful(guest.command("ars").argument("<name>"))).description(summary("guestArs"))
+    .addHelpText("after", examples("vnvdimm guest ars vm1", "vnvdimm guest ars vm1 --json"))
+    .action(async (name: string, o: { state?: string; json: boolean; probe: boolean }) => {
+      const r = await call("guestArs", { name, probe: o.probe }, { state: stateOf(o) });
+      print(ctx, o.json, r, () => {
+        const lines = r.records.length
+          ? [table(["dimm", "address", "length"], r.records.map((x) => [x.handle - 1, `0x${x.address.toString(16)}`, human(BigInt(x.length))]))]
+          : ["  (the guest's scrub finds no broken ranges)"];
+        const told = r.events.filter((e) => e.kind === "uncorrectable-error");
+        if (told.length) lines.push("", `The running guest was told of ${told.length} uncorrectable error(s); the last at ${told[told.length - 1]!.at}`);
+        return lines.join("\n");
+      });
+    });
   probe(stateful(guest.command("namespaces").argument("<name>"))).description(summary("guestNamespaces"))
     .addHelpText("after", examples("vnvdimm guest namespaces vm1"))
     .action(async (name: string, o: { state?: string; json: boolean; probe: boolean }) => {

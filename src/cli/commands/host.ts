@@ -50,7 +50,9 @@ export function registerHost(program: Cli, ctx: Ctx): void {
     .addHelpText("after", "\nThe page stays broken across reboots (the host's bad-block list).\n" + examples("vnvdimm host mce 0x480123", "vnvdimm host mce 4718883 --json"))
     .action(async (mfn: number, o: { state?: string; json: boolean }) => {
       const r = await call("injectMce", { mfn }, { state: stateOf(o) });
-      print(ctx, o.json, r, () => `MFN ${hexn(r.mfn)} is broken (${r.region} region)${r.alreadyBroken ? " (it already was)" : ""}; ${r.owner === null ? "no domain owned it" : `domain ${r.owner} was told`}`);
+      const owner = r.owner === null ? "no domain owned it"
+        : `domain ${r.domain ?? r.owner} (domid ${r.owner}) owned it; ${r.guestTold ? "its running guest was notified and scrubbed (`vnvdimm guest ars " + (r.domain ?? "") + "`)" : "its guest finds it by ARS (`vnvdimm guest ars " + (r.domain ?? "NAME") + "`)"}`;
+      print(ctx, o.json, r, () => `MFN ${hexn(r.mfn)} is broken (${r.region} region)${r.alreadyBroken ? " (it already was)" : ""}; ${owner}`);
     });
 }
 
