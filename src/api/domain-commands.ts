@@ -4,7 +4,7 @@
 // vnvdimm's probe guest about the same domain instead.
 import {
   ConfigError, LifecycleError, LedgerError, ProvisionError, QemuDomainError, attachToDomain, createDomain, deleteDomain, destroyRunningDomain,
-  detachFromDomain, listDomainsLive, openGuest, qemuGuest, readLedger, reclaimOrphans, DomainBootError, type CreateResult,
+  detachFromDomain, listDomainsLive, openGuest, qemuGuest, readLedger, reclaimOrphans, DomainBootError, type CreateResult, type ImagePolicy,
 } from "../toolstack/index.js";
 import { AgentError, LockTimeoutError, QemuArgvError, QemuGuestError, QemuLaunchError, QmpError, SetupError, shellQuote, type QemuGuest } from "../backends/index.js";
 import { GuestMemoryFault, NamespaceIoError } from "../devicemodel/index.js";
@@ -32,6 +32,7 @@ function toUserError(e: unknown): never {
   if (e instanceof LockTimeoutError) throw new UserError("io", `Another vnvdimm command is talking to this guest (${e.message})`, "try again when it is done", 2, "agent.busy");
   if (e instanceof ConfigError) throw new UserError("invalid-config", e.message, e.hint, 2, e.code);
   if (e instanceof LifecycleError) throw new UserError(LIFECYCLE_CODES[e.code], e.message, e.hint, e.exit, e.code);
+  if (e instanceof ProvisionError && e.code === "provision.image-denied") throw new UserError("forbidden", e.message, e.hint, 1, e.code);
   if (e instanceof LedgerError || e instanceof ProvisionError) {
     const conflict = e.code === "ledger.locked" || e.code === "provision.foreign-labels";
     throw new UserError(conflict ? "conflict" : "invalid-input", e.message, e.hint, 1, e.code);
@@ -69,11 +70,14 @@ export interface CreateInput extends StateInput {
   force?: boolean;
   /** Overrides the config's `backend =`. */
   backend?: Backend;
+  /** Where image= files may come from; default any file the caller can read (see ImagePolicy). */
+  images?: ImagePolicy;
 }
 export const createCommand: Command<CreateInput, CreateResult> = {
   name: "create", summary: "Create a domain from an xl-style config, or start a stopped one on the same pages",
   run: (i) => wrap(() => createDomain(i.state, {
     configText: i.config, ...(i.configFile ? { configFile: i.configFile } : {}), force: i.force ?? false, ...(i.backend ? { backend: i.backend } : {}),
+    ...(i.images ? { images: i.images } : {}),
   })),
 };
 
@@ -94,9 +98,9 @@ export const deleteCommand: Command<StateInput & Progress & { name: string; keep
   run: (i) => wrap(() => deleteDomain(i.state, i.name, { keepData: i.keepData ?? false, ...(i.onProgress ? { onProgress: i.onProgress } : {}) })),
 };
 
-export const attachCommand: Command<StateInput & { name: string; spec: string; force?: boolean }, Awaited<ReturnType<typeof attachToDomain>>> = {
+export const attachCommand: Command<StateInput & { name: string; spec: string; force?: boolean; images?: ImagePolicy }, Awaited<ReturnType<typeof attachToDomain>>> = {
   name: "attach", summary: "Hotplug a vNVDIMM into a domain (a running qemu domain through QMP)",
-  run: (i) => wrapAsync(() => attachToDomain(i.state, i.name, i.spec, { force: i.force ?? false })),
+  run: (i) => wrapAsync(() => attachToDomain(i.state, i.name, i.spec, { force: i.force ?? false, ...(i.images ? { images: i.images } : {}) })),
 };
 
 export const detachCommand: Command<StateInput & Progress & { name: string; id: string }, ReturnType<typeof detachFromDomain>> = {
@@ -128,7 +132,7 @@ export const guestNamespacesCommand: Command<GuestInput, { namespaces: GuestName
   run: (i) => wrapAsync(async () => {
     const real = await realGuest(i);
     if (real) return { namespaces: (await real.namespaces()).map((n) => ({ uuid: n.uuid, name: n.name, size: n.sizeBytes, mode: n.mode, dimm: n.dimm, readOnly: n.readOnly })) };
-    const g = openGuest(i.state, i.name, { probe: i.probe ?? false });
+    const g = openGuest(i.state, i.name, { probe: i.probe ?? false, readOnly: true });
     try {
       const v = g.domain.guest.view();
       return { namespaces: v.namespaces.map((n) => ({ uuid: n.uuid, name: n.name, size: g.domain.guest.io(n).sizeBytes, mode: n.mode, dimm: n.handle - 1, readOnly: n.readOnly })) };
@@ -166,7 +170,7 @@ export const guestReadCommand: Command<GuestInput & { namespace: string; offset:
   run: (i) => wrapAsync(async () => {
     const real = await realGuest(i);
     if (real) return { bytes: await real.read(i.namespace, i.offset, i.length) };
-    const g = openGuest(i.state, i.name, { probe: i.probe ?? false });
+    const g = openGuest(i.state, i.name, { probe: i.probe ?? false, readOnly: true });
     try { return { bytes: guestNs(g, i.namespace).read(i.offset, i.length) }; } finally { g.close(); }
   }),
 };

@@ -10,3 +10,4 @@ export * from "./routes.js";
 export * from "./json.js";
 export * from "./daemon-info.js";
 export * from "./setup-commands.js";
+export { readUserFile, type UserFileOptions } from "./read-file.js";

@@ -8,6 +8,7 @@
 // (GET) or the JSON body (POST, DELETE).
 import { z } from "zod";
 import type { PmemMgmtPlacement, RegionType } from "../hypervisor/index.js";
+import type { ImagePolicy } from "../toolstack/index.js";
 import { UserError } from "./errors.js";
 import { hostMceCommand, hostStatusCommand, pmemListCommand, pmemReserveCommand, pmemSetupCommand } from "./host-commands.js";
 import {
@@ -24,6 +25,12 @@ export interface ChangeEvent { kind: string; domain?: string }
 
 export interface RunContext {
   state: string;
+  /**
+   * Where a config's image= files may come from. The CLI in its own process
+   * passes "any" (it reads as its caller); the HTTP server passes its images
+   * directory (`vnvdimm up --images`), or none, which refuses every image=.
+   */
+  images: ImagePolicy;
   /** Progress of a long step, for a progress bar or an SSE `progress` event. */
   onProgress?: (label: string, done: number, total: number) => void;
 }
@@ -171,8 +178,8 @@ export const routes = [
       force,
     }).strict(),
     output: out.createOutput,
-    run: (i, { state }) => createCommand.run({
-      state, config: i.config, force: i.force ?? false, ...(i.configFile ? { configFile: i.configFile } : {}), ...(i.backend ? { backend: i.backend } : {}),
+    run: (i, { state, images }) => createCommand.run({
+      state, config: i.config, force: i.force ?? false, images, ...(i.configFile ? { configFile: i.configFile } : {}), ...(i.backend ? { backend: i.backend } : {}),
     }),
     status: (o) => (o.recreated ? 200 : 201),
     statuses: [201, 200],
@@ -203,7 +210,7 @@ export const routes = [
       force,
     }).strict(),
     output: out.attachOutput,
-    run: (i, { state }) => attachCommand.run({ state, name: i.name, spec: i.spec, force: i.force ?? false }),
+    run: (i, { state, images }) => attachCommand.run({ state, name: i.name, spec: i.spec, force: i.force ?? false, images }),
     status: () => 201,
     statuses: [201],
     change: (i) => ({ kind: "vnvdimm.attached", domain: i.name }),

@@ -22,6 +22,8 @@ export interface ServerOptions {
   version: string;
   /** Where bugs are logged with their stack (never sent to clients). */
   log: (line: string) => void;
+  /** The only directory image= files are read from (`vnvdimm up --images`); none means every image= is refused. */
+  imagesDir?: string;
 }
 
 export interface RunningServer {
@@ -165,7 +167,7 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       try {
-        return await route.run(parsed, { state: opts.state, onProgress });
+        return await route.run(parsed, { state: opts.state, images: { dir: opts.imagesDir }, onProgress });
       } finally {
         if (mutating) onProgress(route.summary, 1, 1);
       }

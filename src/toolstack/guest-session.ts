@@ -14,8 +14,9 @@ export interface GuestSession {
   close(): void;
 }
 
-export function openGuest(state: string, name: string, opts: { probe?: boolean } = {}): GuestSession {
-  const ts = openToolstack(state);
+/** `readOnly` for a session that only reads (namespaces, read): the host media are opened read-only. */
+export function openGuest(state: string, name: string, opts: { probe?: boolean; readOnly?: boolean } = {}): GuestSession {
+  const ts = openToolstack(state, { readOnly: opts.readOnly ?? false });
   try {
     const d = ts.ledger.domains.find((x) => x.name === name);
     if (!d) throw new LifecycleError("domain.missing", `No domain named ${name}`, "see `vnvdimm list`", 2);

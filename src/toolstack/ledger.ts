@@ -9,9 +9,10 @@
 // "held" when provisioning has finished; after a crash, "allocating" extents
 // are orphans the user can reclaim or finish. Concurrent commands are
 // serialised by an exclusive flock(2) lock.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
+import { makePrivateDir } from "../host/index.js";
 import { LockTimeoutError, withFileLockSync } from "../media/index.js";
 
 const big = z.string().regex(/^\d+$/).transform((s) => BigInt(s));
@@ -106,7 +107,7 @@ function fsyncDir(dir: string): void {
 /** Replaces the ledger atomically; a crash leaves either the old or the new one. */
 export function writeLedger(state: string, l: Ledger): void {
   const p = ledgerPath(state);
-  mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
+  makePrivateDir(dirname(p));
   const tmp = `${p}.tmp-${process.pid}`;
   const text = JSON.stringify({ ...l, generation: l.generation + 1n }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n";
   const fd = openSync(tmp, "w", 0o600);
@@ -121,7 +122,7 @@ export function writeLedger(state: string, l: Ledger): void {
 /** Runs `fn` holding the toolstack lock (flock(2): a killed holder's lock is gone with it). */
 export function withLedgerLock<T>(state: string, fn: () => T): T {
   const p = lockPath(state);
-  mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
+  makePrivateDir(dirname(p));
   try {
     return withFileLockSync(p, fn, LOCK_WAIT_MS);
   } catch (e) {

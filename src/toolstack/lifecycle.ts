@@ -10,7 +10,7 @@ import { parseDomainConfig, parseVnvdimmSpec, type DomainConfig, type VnvdimmCon
 import { allocate, claimExact, freeRuns, type Busy } from "./allocator.js";
 import { bootHost, type BootedHost } from "./host-boot.js";
 import { crashPoint, readLedger, withLedgerLock, writeLedger, type Ledger, type LedgerDomain, type LedgerExtent, type ReleasedExtent } from "./ledger.js";
-import { applyProvision, checkNoForeignLabels, prepareProvision, type PreparedProvision } from "./provision-extent.js";
+import { applyProvision, checkNoForeignLabels, prepareProvision, type ImagePolicy, type PreparedProvision } from "./provision-extent.js";
 import { startDomain, type RunningDomain } from "./domain-boot.js";
 import { startQemuDomain } from "./qemu-domain.js";
 import { qemuDomainPaths } from "../backends/index.js";
@@ -37,9 +37,9 @@ export interface Toolstack {
   close(): void;
 }
 
-/** Boots the host and starts every domain the ledger lists as running. */
-export function openToolstack(state: string): Toolstack {
-  const booted = bootHost(state);
+/** Boots the host and starts every domain the ledger lists as running; `readOnly` for a command that only reads (see BootOptions). */
+export function openToolstack(state: string, opts: { readOnly?: boolean } = {}): Toolstack {
+  const booted = bootHost(state, { readOnly: opts.readOnly ?? false });
   const ledger = readLedger(state);
   const running = new Map<string, RunningDomain>();
   const failed: Toolstack["failed"] = [];
@@ -102,7 +102,7 @@ function startBackend(state: string, b: BootedHost, l: Ledger, d: LedgerDomain):
  * Creates a domain from a config, or starts a stopped one again on the same pages.
  * Allocation is crash-safe: intent first ("allocating"), then media writes, then commit ("held").
  */
-export function createDomain(state: string, input: { configText: string; configFile?: string; backend?: "builtin" | "qemu"; force?: boolean }): CreateResult {
+export function createDomain(state: string, input: { configText: string; configFile?: string; backend?: "builtin" | "qemu"; force?: boolean; images?: ImagePolicy }): CreateResult {
   const cfg: DomainConfig = parseDomainConfig(input.configText, input.configFile ?? "<config>");
   return withLedgerLock(state, () => {
     const ts = openToolstack(state);
@@ -138,7 +138,7 @@ export function createDomain(state: string, input: { configText: string; configF
       let prepared: (PreparedProvision | undefined)[];
       try {
         for (const e of d.extents) if (!input.force) checkNoForeignLabels(ts.booted.media, e, d.name);
-        prepared = cfg.vnvdimms.map((v, i) => prepareProvision(ts.booted.media, d.extents[i]!, v.type === "size" ? v : {}));
+        prepared = cfg.vnvdimms.map((v, i) => prepareProvision(ts.booted.media, d.extents[i]!, v.type === "size" ? v : {}, input.images));
       } catch (err) {
         l.domains = l.domains.filter((x) => x.name !== cfg.name);
         save(state, l);
@@ -231,7 +231,7 @@ export interface DomainListEntry {
 }
 
 export function listDomains(state: string): { domains: DomainListEntry[]; orphans: { domain: string; extents: LedgerExtent[] }[]; released: ReleasedExtent[] } {
-  const ts = openToolstack(state);
+  const ts = openToolstack(state, { readOnly: true });
   try {
     const domains = ts.ledger.domains.map((d) => {
       const run = ts.running.get(d.name);
@@ -283,7 +283,7 @@ export function reclaimOrphans(state: string, o: { scrub?: boolean; onProgress?:
 }
 
 /** Hotplug: a new vNVDIMM for a domain (running or stopped), allocated and provisioned like at create. */
-export function attachVnvdimm(state: string, name: string, specText: string, opts: { force?: boolean } = {}): { name: string; extent: LedgerExtent } {
+export function attachVnvdimm(state: string, name: string, specText: string, opts: { force?: boolean; images?: ImagePolicy } = {}): { name: string; extent: LedgerExtent } {
   const v = parseVnvdimmSpec(specText, "attach");
   return withLedgerLock(state, () => {
     const ts = openToolstack(state);
@@ -301,7 +301,7 @@ export function attachVnvdimm(state: string, name: string, specText: string, opt
       let prepared: PreparedProvision | undefined;
       try {
         if (!opts.force) checkNoForeignLabels(ts.booted.media, e, name);
-        prepared = prepareProvision(ts.booted.media, e, v.type === "size" ? v : {});
+        prepared = prepareProvision(ts.booted.media, e, v.type === "size" ? v : {}, opts.images);
       } catch (err) {
         dd.extents = dd.extents.filter((x) => x.id !== id);
         save(state, l);
