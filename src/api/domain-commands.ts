@@ -4,7 +4,7 @@
 // vnvdimm's probe guest about the same domain instead.
 import {
   ConfigError, LifecycleError, LedgerError, ProvisionError, QemuDomainError, attachToDomain, createDomain, deleteDomain, destroyRunningDomain,
-  detachFromDomain, listDomainsLive, openGuest, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult,
+  detachFromDomain, listDomainsLive, openGuest, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult, type ImagePolicy,
 } from "../toolstack/index.js";
 import { AgentError, LockTimeoutError, type BuiltinDomain, QemuArgvError, QemuGuestError, QemuLaunchError, QmpError, SetupError, shellQuote, type QemuGuest } from "../backends/index.js";
 import { GuestMemoryFault, NamespaceIoError } from "../devicemodel/index.js";
@@ -33,6 +33,7 @@ function toUserError(e: unknown): never {
   if (e instanceof LockTimeoutError) throw new UserError("io", `Another vnvdimm command is talking to this guest (${e.message})`, "try again when it is done", 2, "agent.busy");
   if (e instanceof ConfigError) throw new UserError("invalid-config", e.message, e.hint, 2, e.code);
   if (e instanceof LifecycleError) throw new UserError(LIFECYCLE_CODES[e.code], e.message, e.hint, e.exit, e.code);
+  if (e instanceof ProvisionError && e.code === "provision.image-denied") throw new UserError("forbidden", e.message, e.hint, 1, e.code);
   if (e instanceof LedgerError || e instanceof ProvisionError) {
     const conflict = e.code === "ledger.locked" || e.code === "provision.foreign-labels";
     throw new UserError(conflict ? "conflict" : "invalid-input", e.message, e.hint, 1, e.code);
@@ -70,11 +71,14 @@ export interface CreateInput extends StateInput {
   force?: boolean;
   /** Overrides the config's `backend =`. */
   backend?: Backend;
+  /** Where image= files may come from; default any file the caller can read (see ImagePolicy). */
+  images?: ImagePolicy;
 }
 export const createCommand: Command<CreateInput, CreateResult> = {
   name: "create", summary: "Create a domain from an xl-style config, or start a stopped one on the same pages",
   run: (i) => synced(i, () => wrap(() => createDomain(i.state, {
     configText: i.config, ...(i.configFile ? { configFile: i.configFile } : {}), force: i.force ?? false, ...(i.backend ? { backend: i.backend } : {}),
+    ...(i.images ? { images: i.images } : {}),
     ...(i.live ? { host: i.live.toolstack } : {}),
   }))),
 };
@@ -105,12 +109,12 @@ export const deleteCommand: Command<StateInput & Progress & { name: string; keep
   run: (i) => synced(i, () => wrap(() => deleteDomain(i.state, i.name, { keepData: i.keepData ?? false, ...(i.onProgress ? { onProgress: i.onProgress } : {}) }))),
 };
 
-export const attachCommand: Command<StateInput & { name: string; spec: string; force?: boolean }, Awaited<ReturnType<typeof attachToDomain>>> = {
+export const attachCommand: Command<StateInput & { name: string; spec: string; force?: boolean; images?: ImagePolicy }, Awaited<ReturnType<typeof attachToDomain>>> = {
   name: "attach", summary: "Hotplug a vNVDIMM into a domain: a running builtin guest re-reads its FIT (with `vnvdimm up`), a running qemu domain gets it through QMP",
   run: (i) => wrapAsync(async () => {
     let r: Awaited<ReturnType<typeof attachToDomain>> | undefined;
     try {
-      r = await attachToDomain(i.state, i.name, i.spec, { force: i.force ?? false, ...(i.live ? { host: i.live.toolstack } : {}) });
+      r = await attachToDomain(i.state, i.name, i.spec, { force: i.force ?? false, ...(i.images ? { images: i.images } : {}), ...(i.live ? { host: i.live.toolstack } : {}) });
     } finally {
       const live = i.live?.sync();
       if (r && live?.hotplugged.some((h) => h.name === i.name && h.id === r!.extent.id)) r = { ...r, hotplugged: true };
@@ -153,10 +157,10 @@ async function realGuest(i: GuestInput): Promise<QemuGuest | undefined> {
  * probe): the living host's running guest when this process is one, else a
  * guest session booted for this command.
  */
-function withProbeGuest<T>(i: GuestInput, fn: (guest: BuiltinDomain) => T): T {
+function withProbeGuest<T>(i: GuestInput, fn: (guest: BuiltinDomain) => T, o: { readOnly?: boolean } = {}): T {
   const d = readLedger(i.state).domains.find((x) => x.name === i.name);
   if (i.live && d?.backend === "builtin") return fn(i.live.guest(i.name));
-  const g = openGuest(i.state, i.name, { probe: i.probe ?? false });
+  const g = openGuest(i.state, i.name, { probe: i.probe ?? false, readOnly: o.readOnly ?? false });
   try { return fn(g.domain); } finally { g.close(); }
 }
 
@@ -168,7 +172,7 @@ export const guestNamespacesCommand: Command<GuestInput, { namespaces: GuestName
     return withProbeGuest(i, (g) => {
       const v = g.guest.view();
       return { namespaces: v.namespaces.map((n) => ({ uuid: n.uuid, name: n.name, size: g.guest.io(n).sizeBytes, mode: n.mode, dimm: n.handle - 1, readOnly: n.readOnly })) };
-    });
+    }, { readOnly: true });
   }),
 };
 
@@ -201,7 +205,7 @@ export const guestReadCommand: Command<GuestInput & { namespace: string; offset:
   run: (i) => wrapAsync(async () => {
     const real = await realGuest(i);
     if (real) return { bytes: await real.read(i.namespace, i.offset, i.length) };
-    return withProbeGuest(i, (g) => ({ bytes: guestNs(g, i.namespace).read(i.offset, i.length) }));
+    return withProbeGuest(i, (g) => ({ bytes: guestNs(g, i.namespace).read(i.offset, i.length) }), { readOnly: true });
   }),
 };
 
@@ -222,7 +226,7 @@ export const guestArsCommand: Command<GuestInput, GuestArsOutput> = {
     return withProbeGuest(i, (g) => ({
       records: g.guest.ars().map((r) => ({ handle: r.handle, address: r.address, length: r.length })),
       events: g.events.map((e) => ({ at: e.at, kind: e.kind, records: e.records?.length ?? 0 })),
-    }));
+    }), { readOnly: true });
   }),
 };
 

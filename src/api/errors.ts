@@ -49,3 +49,27 @@ export function userErrorFromJson(body: unknown, exit = 2): UserError | undefine
   return new UserError(b["error"] as UserErrorCode, b["message"], typeof b["hint"] === "string" ? b["hint"] : undefined, code,
     typeof b["reason"] === "string" ? b["reason"] : undefined);
 }
+
+const FS_WHY: Record<string, string> = {
+  EACCES: "permission denied", EPERM: "operation not permitted", EROFS: "read-only file system", ENOTDIR: "not a directory",
+  EISDIR: "is a directory", ENOENT: "no such file or directory", ENOSPC: "no space left on the device", EDQUOT: "disk quota exceeded",
+  EIO: "I/O error", ELOOP: "too many levels of symbolic links", ENAMETOOLONG: "file name too long", EMFILE: "too many open files",
+};
+
+/**
+ * A failed file-system call (EACCES on a state directory this user cannot
+ * write, ENOSPC, …), also one wrapped by a lower layer's error as its cause,
+ * as one line with exit 2; undefined for anything else (a bug stays a bug).
+ */
+export function fsUserError(e: unknown): UserError | undefined {
+  for (let c: unknown = e, depth = 0; c instanceof Error && depth < 4; c = c.cause, depth++) {
+    const x = c as NodeJS.ErrnoException;
+    if (typeof x.code !== "string" || typeof x.syscall !== "string" || !(x.code in FS_WHY)) continue;
+    const denied = x.code === "EACCES" || x.code === "EPERM" || x.code === "EROFS";
+    const hint = denied ? "run as the owner of the state directory; where this user cannot write, only commands that read work (list, host status, guest read)"
+      : x.code === "ENOSPC" || x.code === "EDQUOT" ? "free some space"
+      : x.syscall === "mkdir" ? "pass --state naming a directory where this user can create files" : undefined;
+    return new UserError("io", `Cannot ${x.syscall}${x.path ? ` ${x.path}` : ""}: ${FS_WHY[x.code]}`, hint, 2, `fs.${x.code.toLowerCase()}`);
+  }
+  return undefined;
+}

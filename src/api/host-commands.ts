@@ -1,13 +1,14 @@
 // Host and pmem verbs (`vnvdimm host …`, `vnvdimm pmem …`), one command object
 // each. Every command boots the host from its media and state first: a host
 // reboot is a restart of the process.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { CONTROL_DOMID, PAGE_BYTES, type PmemMgmtPlacement, type PmemRegionInfo, type RegionType } from "../hypervisor/index.js";
 import { addBadBlock, hostPaths, createEmulatedHost, defaultMachineSpec, parseMachineSpec, writeBootOptions, HostError, SpecError, type MachineSpec } from "../host/index.js";
 import { holderNames, openToolstack, pageHolders, withLedgerLock, LedgerError, type BootedHost, type LiveHost, type Toolstack } from "../toolstack/index.js";
 import { reserve, ReserveError, type ReserveResult } from "../dom0/index.js";
 import type { Command } from "./command.js";
-import { UserError } from "./errors.js";
+import { UserError, fsUserError } from "./errors.js";
+import { readUserFile } from "./read-file.js";
 
 export interface StateInput {
   state: string;
@@ -19,7 +20,7 @@ export interface StateInput {
 /** Turns the lower layers' typed errors into one-line user errors. */
 export function asUserError(e: unknown): never {
   if (e instanceof HostError) {
-    const code = e.code === "host.missing" ? "not-found" : e.code === "host.exists" ? "conflict" : "invalid-input";
+    const code = e.code === "host.missing" ? "not-found" : e.code === "host.exists" ? "conflict" : e.code === "host.state-dir" ? "usage" : "invalid-input";
     throw new UserError(code, e.message, e.hint, e.code === "host.corrupt" ? 1 : 2, e.code);
   }
   if (e instanceof SpecError) throw new UserError("invalid-config", e.message, "fix the spec file; see `vnvdimm host init --help`", 2, "spec.invalid");
@@ -28,20 +29,21 @@ export function asUserError(e: unknown): never {
     throw new UserError(code, e.message, e.hint, e.code === "reserve.in-use" ? 1 : 2, e.code);
   }
   if (e instanceof LedgerError) throw new UserError(e.code === "ledger.locked" ? "conflict" : "invalid-input", e.message, e.hint, 1, e.code);
-  throw e;
+  throw fsUserError(e) ?? e;
 }
 
 /**
  * Runs `fn` on the living host, or on a host booted for this command with
- * its running domains started (so that their pages count as owned).
+ * its running domains started (so that their pages count as owned);
+ * `readOnly` for a command that only reads (the media are opened read-only).
  */
-export function withHost<T>(input: StateInput, fn: (b: BootedHost) => T): T {
+export function withHost<T>(input: StateInput, fn: (b: BootedHost) => T, o: { readOnly?: boolean } = {}): T {
   if (input.live && !input.pmemMgmt) {
     try { return fn(input.live.toolstack.booted); } catch (e) { asUserError(e); }
   }
   let ts: Toolstack;
   try {
-    ts = openToolstack(input.state, input.pmemMgmt ? { pmemMgmt: input.pmemMgmt } : {});
+    ts = openToolstack(input.state, { readOnly: o.readOnly ?? false, ...(input.pmemMgmt ? { pmemMgmt: input.pmemMgmt } : {}) });
   } catch (e) {
     asUserError(e);
   }
@@ -54,6 +56,9 @@ export function withHost<T>(input: StateInput, fn: (b: BootedHost) => T): T {
   }
 }
 
+/** A machine spec is a few hundred bytes; this is far more than any. */
+const MAX_SPEC_BYTES = 1 << 20;
+
 export interface HostInitInput { state: string; specFile?: string; force?: boolean; pmemMgmt?: PmemMgmtPlacement; onProgress?: (done: number, total: number) => void }
 
 export const hostInitCommand: Command<HostInitInput, { state: string; spec: MachineSpec; dimms: { index: number; node: number; path: string; spa: bigint; sizeBytes: bigint; labelSizeBytes: bigint; handle: number }[] }> = {
@@ -63,9 +68,11 @@ export const hostInitCommand: Command<HostInitInput, { state: string; spec: Mach
     let spec: MachineSpec;
     try {
       if (input.specFile) {
+        const hint = "pass a JSON file like the default (`vnvdimm host init --print-default-spec`)";
+        const text = readUserFile(input.specFile, { what: "machine spec", maxBytes: MAX_SPEC_BYTES, hint }).toString("utf8");
         let raw: unknown;
-        try { raw = JSON.parse(readFileSync(input.specFile, "utf8")); } catch (e) {
-          throw new UserError("invalid-input", `Cannot read machine spec ${input.specFile}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "not valid JSON"}`, "pass a JSON file like the default (`vnvdimm host init --print-default-spec`)");
+        try { raw = JSON.parse(text); } catch {
+          throw new UserError("invalid-input", `Cannot read machine spec ${input.specFile}: not valid JSON`, hint);
         }
         spec = parseMachineSpec(raw, input.specFile);
       } else spec = defaultMachineSpec();
@@ -115,7 +122,7 @@ function regions(b: BootedHost, types: RegionType[]): RegionRow[] {
 export const pmemListCommand: Command<StateInput & { types: RegionType[] }, { regions: RegionRow[] }> = {
   name: "pmem list",
   summary: "List the hypervisor's pmem regions (raw, mgmt, data), like `xl pmem-list`",
-  run: (input) => withHost(input, (b) => ({ regions: regions(b, input.types.length ? input.types : ["raw", "mgmt", "data"]) })),
+  run: (input) => withHost(input, (b) => ({ regions: regions(b, input.types.length ? input.types : ["raw", "mgmt", "data"]) }), { readOnly: true }),
 };
 
 export const pmemSetupCommand: Command<StateInput & { type: "mgmt" | "data"; smfn: number; emfn: number; mgmtSmfn?: number; mgmtEmfn?: number }, { region: RegionRow; regions: RegionRow[] }> = {
@@ -229,5 +236,5 @@ export const hostStatusCommand: Command<StateInput, object> = {
     regions: regions(b, ["raw", "mgmt", "data"]),
     bootProblems: b.hv.bootReasons.map((r) => r.code),
     managementRamBytes: b.hv.ramBytes(),
-  })),
+  }), { readOnly: true }),
 };

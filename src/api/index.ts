@@ -10,5 +10,6 @@ export * from "./routes.js";
 export * from "./json.js";
 export * from "./daemon-info.js";
 export * from "./setup-commands.js";
+export { readUserFile, type UserFileOptions } from "./read-file.js";
 // The living host that `vnvdimm up` keeps and hands to every route.
 export { LiveHost } from "../toolstack/index.js";

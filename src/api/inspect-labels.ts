@@ -4,7 +4,7 @@
 import {
   GUIDS, IndexBlockHeader, INFO_BLOCK_PROBE_BYTES, decodeLabel, detectInfoBlock, guidToBytes, isZeroGuid, qemuDimmCookies,
   rawBytesToText, rawTextToBytes, readLabelArea, slotOffset, labelAreaLayout, decodeAscii, decodeNfit, nfitStructuresOfKind, nfitInterleaveSetCookies,
-  slotToHandle, MIN_SLOTS, type Label, type LabelAreaReport, type LabelRegion, type Reason, type InfoBlockDetection,
+  slotToHandle, FormatError, LABEL_AREA_LIMIT_BYTES, MIN_SLOTS, type Label, type LabelAreaReport, type LabelRegion, type Reason, type InfoBlockDetection,
 } from "../formats/index.js";
 import type { Command } from "./command.js";
 import { UserError } from "./errors.js";
@@ -123,10 +123,16 @@ function ndctlLabels(area: Uint8Array, report: LabelAreaReport): NdctlLabelEntry
   return out;
 }
 
+/** Far larger than any real NFIT; keeps a mistaken path from being read whole. */
+const MAX_TABLE_BYTES = 16 * 1024 * 1024;
+
 function regionFromNfit(path: string, slot: number): LabelRegion {
   const f = openReadOnly(path);
   let bytes: Uint8Array;
-  try { bytes = f.read(0, f.sizeBytes); } finally { f.close(); }
+  try {
+    if (f.sizeBytes > MAX_TABLE_BYTES) throw new UserError("usage", `${path} is ${f.sizeBytes} bytes, too large for an NFIT`, "pass an NFIT such as /sys/firmware/acpi/tables/NFIT");
+    bytes = f.read(0, f.sizeBytes);
+  } finally { f.close(); }
   const { structures, reasons } = decodeNfit(bytes);
   if (reasons.length) throw new UserError("invalid-input", `Cannot use NFIT ${path}: ${reasons[0]!.message}`, "check it with `vnvdimm inspect acpi`", 1);
   const handle = slotToHandle(slot);
@@ -136,16 +142,23 @@ function regionFromNfit(path: string, slot: number): LabelRegion {
   const spa = nfitStructuresOfKind(structures, "spa").find((s) => s.rangeIndex === mine.rangeIndex);
   if (!spa) throw new UserError("invalid-input", `NFIT ${path}: handle ${handle} maps to no SPA range`, undefined, 1);
   const set = memdevs.filter((m) => m.rangeIndex === spa.rangeIndex).sort((a, b) => (a.regionOffset < b.regionOffset ? -1 : 1));
-  return {
-    nmappings: set.length, position: set.indexOf(mine), mappingDpa: mine.addressRegionBase, mappingSizeBytes: mine.regionSize,
-    cookies: nfitInterleaveSetCookies(spa, memdevs, nfitStructuresOfKind(structures, "control-region")), typeGuid: spa.regionTypeGuid,
-  };
+  let cookies: LabelRegion["cookies"];
+  try {
+    cookies = nfitInterleaveSetCookies(spa, memdevs, nfitStructuresOfKind(structures, "control-region"));
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    throw new UserError("invalid-input", `Cannot use NFIT ${path}: ${e.reasons[0]?.message ?? e.message}`, "check it with `vnvdimm inspect acpi`", 1);
+  }
+  return { nmappings: set.length, position: set.indexOf(mine), mappingDpa: mine.addressRegionBase, mappingSizeBytes: mine.regionSize, cookies, typeGuid: spa.regionTypeGuid };
 }
+
+const tooLarge = (what: string, hint: string) => new UserError("usage", `${what} is not below 2 GiB, the largest label area Linux can read`, hint);
 
 export function inspectLabels(input: InspectLabelsInput): InspectLabelsResult {
   if (!Number.isSafeInteger(input.labelSizeBytes) || input.labelSizeBytes < 2 * 256 + MIN_SLOTS * 128) {
     throw new UserError("usage", `--label-size ${input.labelSizeBytes} is too small to hold a label area`, "QEMU's minimum is 128K");
   }
+  if (input.labelSizeBytes >= LABEL_AREA_LIMIT_BYTES) throw tooLarge(`--label-size ${input.labelSizeBytes}`, "pass the label area's real size (QEMU's default is 128K)");
   const f = openReadOnly(input.file);
   try {
     const base = input.windowOffset ?? 0;
@@ -154,6 +167,7 @@ export function inspectLabels(input: InspectLabelsInput): InspectLabelsResult {
       throw new UserError("usage", `the window ${base}+${windowBytes} does not fit ${input.file} (${f.sizeBytes} bytes)`, "check --offset and --size");
     }
     const areaBytes = input.labelAreaOnly ? windowBytes : input.labelSizeBytes;
+    if (areaBytes >= LABEL_AREA_LIMIT_BYTES) throw tooLarge(`${input.file} (${areaBytes} bytes, all label area with --label-area)`, "without --label-area, the label area is the file's last --label-size bytes");
     if (!input.labelAreaOnly && windowBytes < input.labelSizeBytes) {
       throw new UserError("usage", `${input.file} is ${windowBytes} bytes, smaller than the ${input.labelSizeBytes}-byte label area`, "pass --label-area if the file holds only the label area, or a smaller --label-size");
     }

@@ -8,7 +8,7 @@
 // (GET) or the JSON body (POST, DELETE).
 import { z } from "zod";
 import type { PmemMgmtPlacement, RegionType } from "../hypervisor/index.js";
-import type { LiveHost } from "../toolstack/index.js";
+import type { ImagePolicy, LiveHost } from "../toolstack/index.js";
 import { UserError } from "./errors.js";
 import { hostMceCommand, hostStatusCommand, pmemListCommand, pmemReserveCommand, pmemSetupCommand } from "./host-commands.js";
 import {
@@ -27,6 +27,12 @@ export interface RunContext {
   state: string;
   /** The living host, when this process is `vnvdimm up`: reads come from it, and mutations bring it up to date. */
   live?: LiveHost;
+  /**
+   * Where a config's image= files may come from. The CLI in its own process
+   * passes "any" (it reads as its caller); the HTTP server passes its images
+   * directory (`vnvdimm up --images`), or none, which refuses every image=.
+   */
+  images: ImagePolicy;
   /** Progress of a long step, for a progress bar or an SSE `progress` event. */
   onProgress?: (label: string, done: number, total: number) => void;
 }
@@ -174,8 +180,8 @@ export const routes = [
       force,
     }).strict(),
     output: out.createOutput,
-    run: (i, { state, live }) => createCommand.run({
-      state, live, config: i.config, force: i.force ?? false, ...(i.configFile ? { configFile: i.configFile } : {}), ...(i.backend ? { backend: i.backend } : {}),
+    run: (i, { state, live, images }) => createCommand.run({
+      state, live, config: i.config, force: i.force ?? false, images, ...(i.configFile ? { configFile: i.configFile } : {}), ...(i.backend ? { backend: i.backend } : {}),
     }),
     status: (o) => (o.recreated ? 200 : 201),
     statuses: [201, 200],
@@ -206,7 +212,7 @@ export const routes = [
       force,
     }).strict(),
     output: out.attachOutput,
-    run: (i, { state, live }) => attachCommand.run({ state, live, name: i.name, spec: i.spec, force: i.force ?? false }),
+    run: (i, { state, live, images }) => attachCommand.run({ state, live, name: i.name, spec: i.spec, force: i.force ?? false, images }),
     status: () => 201,
     statuses: [201],
     change: (i) => ({ kind: "vnvdimm.attached", domain: i.name }),

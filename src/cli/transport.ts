@@ -82,5 +82,6 @@ export async function call<K extends RouteId>(id: K, input: RouteInput<K>, o: Ca
   const r = routeById(id) as unknown as AnyRoute;
   const d = await findDaemon(o.state);
   if (d) return await viaDaemon(d, r, input as Record<string, unknown>) as RouteOutput<K>;
-  return await runRoute(r, input, { state: o.state, ...(o.onProgress ? { onProgress: o.onProgress } : {}) }) as RouteOutput<K>;
+  // In this process the CLI reads image= files as its own user, like any other file it is given.
+  return await runRoute(r, input, { state: o.state, images: "any", ...(o.onProgress ? { onProgress: o.onProgress } : {}) }) as RouteOutput<K>;
 }

@@ -1,9 +1,11 @@
 // Host state beyond the media: the hypervisor boot options (pmem_mgmt=) and
 // the host's bad-block list — pages that took a machine check, which real
 // firmware reports again at every boot (ARS), so an emulated host keeps them.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
+import { HostError } from "./host-error.js";
+import { PRIVATE_FILE_MODE, makePrivateDir } from "./state-dir.js";
 
 const BootOptionsSchema = z.object({ pmemMgmt: z.enum(["ram", "pmem"]) }).strict();
 const BadBlocksSchema = z.object({ mfns: z.array(z.number().int().nonnegative()) }).strict();
@@ -14,20 +16,26 @@ const bootPath = (state: string) => join(state, "host", "boot.json");
 const badPath = (state: string) => join(state, "host", "badblocks.json");
 
 function writeJson(path: string, v: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.tmp`, JSON.stringify(v, null, 2) + "\n");
+  makePrivateDir(dirname(path));
+  writeFileSync(`${path}.tmp`, JSON.stringify(v, null, 2) + "\n", { mode: PRIVATE_FILE_MODE });
   renameSync(`${path}.tmp`, path);
 }
 
-function readJson<T>(path: string, schema: z.ZodType<T>, fallback: T): T {
+function readJson<T>(path: string, schema: z.ZodType<T>, fallback: T, hint: string): T {
   if (!existsSync(path)) return fallback;
-  const r = schema.safeParse(JSON.parse(readFileSync(path, "utf8")));
-  if (!r.success) throw new Error(`Cannot read ${path}: ${r.error.issues[0]?.message ?? "invalid"}; fix or remove it`);
+  const corrupt = (why: string) => new HostError("host.corrupt", `Cannot read ${path}: ${why}`, hint);
+  let raw: unknown;
+  try { raw = JSON.parse(readFileSync(path, "utf8")); } catch (e) {
+    if (e instanceof SyntaxError) throw corrupt("not JSON");
+    throw e;
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) throw corrupt(`${r.error.issues[0]?.path.join(".") || "the file"}: ${r.error.issues[0]?.message ?? "invalid"}`);
   return r.data;
 }
 
 export function readBootOptions(state: string): HostBootOptions {
-  return readJson(bootPath(state), BootOptionsSchema, { pmemMgmt: "ram" });
+  return readJson(bootPath(state), BootOptionsSchema, { pmemMgmt: "ram" }, `fix it to {"pmemMgmt": "ram"} or "pmem", or remove it (the default is ram)`);
 }
 
 export function writeBootOptions(state: string, o: HostBootOptions): void {
@@ -35,7 +43,7 @@ export function writeBootOptions(state: string, o: HostBootOptions): void {
 }
 
 export function readBadBlocks(state: string): number[] {
-  return readJson(badPath(state), BadBlocksSchema, { mfns: [] }).mfns;
+  return readJson(badPath(state), BadBlocksSchema, { mfns: [] }, `fix it to {"mfns": [MFN, ...]}, or remove it (its pages are then no longer broken)`).mfns;
 }
 
 export function addBadBlock(state: string, mfn: number): void {

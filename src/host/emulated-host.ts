@@ -2,23 +2,16 @@
 // file (media, then the label area in the last labelSize bytes), and the
 // firmware tables are files built from the machine spec. Creating a host never
 // overwrites existing media unless the caller passes force.
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync, renameSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, fchmodSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeFileSync, writeSync, renameSync } from "node:fs";
 import { dirname } from "node:path";
 import { DSM_REVISION, DSM_STATUS, handleLabelDsm, status, type DsmRequest, type DsmResponse, type LabelStore } from "../formats/index.js";
 import { buildHostE820, buildHostNfit } from "./firmware.js";
 import { planMemoryMap, type HostDimm } from "./memory-map.js";
 import { parseMachineSpec, type MachineSpec } from "./spec.js";
-import { hostPaths } from "./state-dir.js";
+import { HostError } from "./host-error.js";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, hostPaths, makePrivateDir } from "./state-dir.js";
 
-export class HostError extends Error {
-  constructor(readonly code: "host.exists" | "host.missing" | "host.corrupt", message: string, readonly hint?: string) {
-    super(message);
-    this.name = "HostError";
-  }
-  toJSON(): object {
-    return { error: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
-  }
-}
+export { HostError };
 
 export interface EmulatedHost {
   readonly stateDir: string;
@@ -31,9 +24,9 @@ export interface EmulatedHost {
 
 /** Writes a file whole or not at all: a temp file, then rename. */
 function writeAtomic(path: string, bytes: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makePrivateDir(dirname(path));
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
+  writeFileSync(tmp, bytes, { mode: PRIVATE_FILE_MODE });
   renameSync(tmp, path);
 }
 
@@ -52,10 +45,15 @@ export function createEmulatedHost(stateDir: string, spec: MachineSpec, opts: { 
   if (existing.length && !opts.force) {
     throw new HostError("host.exists", `Refusing to overwrite existing NVDIMM media: ${existing.join(", ")}`, "pass --force to recreate them (their data is lost), or use another --state");
   }
-  mkdirSync(p.dir, { recursive: true });
+  // Private: the media hold every guest's data. A state directory made by an older version keeps its mode; host/ is tightened.
+  makePrivateDir(stateDir);
+  makePrivateDir(p.dir);
+  chmodSync(p.dir, PRIVATE_DIR_MODE);
   map.dimms.forEach((d, i) => {
-    const fd = openSync(p.dimm(d.index), "w");
+    const fd = openSync(p.dimm(d.index), "w", PRIVATE_FILE_MODE);
     try {
+      // The mode given to open() is masked by the umask and ignored for an existing file (--force).
+      fchmodSync(fd, PRIVATE_FILE_MODE);
       // ftruncate makes a sparse file: no block is written until used.
       ftruncateSync(fd, Number(d.sizeBytes + d.labelSizeBytes));
     } finally {

@@ -24,9 +24,22 @@ function busy(e: unknown): boolean {
   return code === "EAGAIN" || code === "EWOULDBLOCK";
 }
 
-/** One attempt: the lock, or undefined while another open file holds it. */
-export function tryFileLock(path: string): HeldLock | undefined {
-  const fd = openSync(path, "a+", 0o600);
+const NO_LOCK: HeldLock = { release: () => undefined };
+
+/**
+ * One attempt: the lock, or undefined while another open file holds it.
+ * `readOnly` is for a reader that may not write the directory: flock(2) needs
+ * no write access, so the file is opened read-only, and where it does not
+ * exist no writer ever ran and there is nothing to wait for.
+ */
+export function tryFileLock(path: string, o: { readOnly?: boolean } = {}): HeldLock | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, o.readOnly ? "r" : "a+", 0o600);
+  } catch (e) {
+    if (o.readOnly && (e as NodeJS.ErrnoException).code === "ENOENT") return NO_LOCK;
+    throw e;
+  }
   try {
     fsExt.flockSync(fd, "exnb");
   } catch (e) {
@@ -34,8 +47,10 @@ export function tryFileLock(path: string): HeldLock | undefined {
     if (busy(e)) return undefined;
     throw e;
   }
-  ftruncateSync(fd, 0);
-  writeSync(fd, String(process.pid));
+  if (!o.readOnly) {
+    ftruncateSync(fd, 0);
+    writeSync(fd, String(process.pid));
+  }
   let open = true;
   return { release: () => { if (open) { open = false; closeSync(fd); } } };
 }
@@ -48,10 +63,10 @@ export function lockHolder(path: string): number | undefined {
 const waitSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Takes the lock, waiting for it synchronously up to `timeoutMs`. */
-export function acquireFileLockSync(path: string, timeoutMs: number): HeldLock {
+export function acquireFileLockSync(path: string, timeoutMs: number, o: { readOnly?: boolean } = {}): HeldLock {
   const deadline = Date.now() + timeoutMs;
   let lock: HeldLock | undefined;
-  while (!(lock = tryFileLock(path))) {
+  while (!(lock = tryFileLock(path, o))) {
     if (Date.now() > deadline) throw new LockTimeoutError(path, lockHolder(path));
     waitSync(5);
   }

@@ -2,7 +2,7 @@
 // host DIMM. Created with ftruncate, so making it writes no zeros and costs
 // no disk until data lands.
 import { spawnSync } from "node:child_process";
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { MediaError } from "./errors.js";
 import { OpenState, checkedOffset, checkedSize, refuseReadOnly, type Media } from "./media.js";
 
@@ -30,11 +30,13 @@ export class SparseFileMedia implements Media {
     this.state = new OpenState(`media ${path}`);
   }
 
-  /** Creates a sparse file of exactly `sizeBytes`. */
+  /** Creates a sparse file of exactly `sizeBytes`, mode 0600: media hold a guest's data. */
   static create(path: string, sizeBytes: bigint, options: CreateOptions = {}): SparseFileMedia {
     checkedSize(sizeBytes);
-    const fd = openFile(path, options.overwrite ? "w+" : "wx+");
+    const fd = openFile(path, options.overwrite ? "w+" : "wx+", 0o600);
     try {
+      // open() ignores the mode for a file that exists (overwrite).
+      fchmodSync(fd, 0o600);
       ftruncateSync(fd, Number(sizeBytes));
     } catch (e) {
       closeSync(fd);
@@ -111,9 +113,9 @@ export class SparseFileMedia implements Media {
   }
 }
 
-function openFile(path: string, flags: string): number {
+function openFile(path: string, flags: string, mode?: number): number {
   try {
-    return openSync(path, flags);
+    return openSync(path, flags, mode);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") {
       throw new MediaError("media.exists", `${path} already exists`, { path }, e);

@@ -25,6 +25,8 @@ export interface ServerOptions {
   log: (line: string) => void;
   /** The living host every route reads from and keeps up to date. */
   live?: LiveHost;
+  /** The only directory image= files are read from (`vnvdimm up --images`); none means every image= is refused. */
+  imagesDir?: string;
 }
 
 export interface RunningServer {
@@ -168,7 +170,7 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       try {
-        return await route.run(parsed, { state: opts.state, onProgress, ...(opts.live ? { live: opts.live } : {}) });
+        return await route.run(parsed, { state: opts.state, images: { dir: opts.imagesDir }, onProgress, ...(opts.live ? { live: opts.live } : {}) });
       } finally {
         if (mutating) onProgress(route.summary, 1, 1);
       }

@@ -1,11 +1,10 @@
 // `vnvdimm up`: set up what is missing (bootstrap.ts), then serve the API
 // and the dashboard until SIGINT or SIGTERM, with `<state>/daemon.json`
 // telling the CLI where to send its verbs meanwhile.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UserError, pidAlive, readDaemonInfo, removeDaemonInfo, writeDaemonInfo, writeToken } from "../api/index.js";
-import { LiveHost } from "../api/index.js";
+import { LiveHost, UserError, fsUserError, pidAlive, readDaemonInfo, removeDaemonInfo, writeDaemonInfo, writeToken } from "../api/index.js";
 import { bootstrap } from "./bootstrap.js";
 import { isLoopback, startServer, type RunningServer } from "./http-server.js";
 import { DEFAULT_WEB_DIR } from "./static-files.js";
@@ -17,6 +16,8 @@ export interface UpOptions {
   init: boolean;
   demo: boolean;
   webDir?: string;
+  /** The directory API clients may name image= files in; without it the API refuses image=. */
+  imagesDir?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -50,10 +51,22 @@ async function checkNoDaemon(state: string): Promise<void> {
   throw new UserError("conflict", `vnvdimm up is already serving ${state} at ${info.url} (pid ${info.pid})`, "stop it with Ctrl-C (or kill " + info.pid + "), or pass another --state", 1, "daemon.running");
 }
 
+/** The images directory, resolved once (symlinks included), so that confinement checks compare real paths. */
+function imagesDirOf(dir: string): string {
+  let real: string;
+  try { real = realpathSync(dir); } catch {
+    throw new UserError("usage", `The images directory ${dir} does not exist`, "pass --images DIR naming a directory that holds the filesystem images", 2);
+  }
+  if (!statSync(real).isDirectory()) throw new UserError("usage", `The images directory ${dir} is not a directory`, "pass --images DIR naming a directory that holds the filesystem images", 2);
+  return real;
+}
+
 export async function up(o: UpOptions, say: (line: string) => void, warn: (line: string) => void): Promise<UpHandle> {
+  const imagesDir = o.imagesDir === undefined ? undefined : imagesDirOf(o.imagesDir);
   await checkNoDaemon(o.state);
   await bootstrap({ state: o.state, init: o.init, demo: o.demo, ...(o.onProgress ? { onProgress: o.onProgress } : {}) }, say, warn);
-  const token = writeToken(o.state);
+  let token: string;
+  try { token = writeToken(o.state); } catch (e) { throw fsUserError(e) ?? e; }
   const webDir = o.webDir ?? DEFAULT_WEB_DIR;
   const haveWeb = existsSync(join(webDir, "index.html"));
   if (!haveWeb) warn(`the dashboard is not built (no ${join(webDir, "index.html")}); the API works, and \`npm run build\` builds it`);
@@ -61,7 +74,9 @@ export async function up(o: UpOptions, say: (line: string) => void, warn: (line:
   const live = LiveHost.boot(o.state);
   let server: RunningServer;
   try {
-    server = await startServer({ state: o.state, bind: o.bind, port: o.port, token, version: PACKAGE_VERSION, log: warn, live, ...(haveWeb ? { webDir } : {}) });
+    server = await startServer({
+      state: o.state, bind: o.bind, port: o.port, token, version: PACKAGE_VERSION, log: warn, live, ...(haveWeb ? { webDir } : {}), ...(imagesDir ? { imagesDir } : {}),
+    });
   } catch (e) {
     live.close();
     removeDaemonInfo(o.state, process.pid);

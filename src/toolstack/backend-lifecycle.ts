@@ -24,7 +24,7 @@ export async function destroyRunningDomain(state: string, name: string): Promise
 }
 
 /** Attach; into a running QEMU too, by QMP hotplug. If QEMU refuses, the new extent is released again. */
-export async function attachToDomain(state: string, name: string, spec: string, opts: { force?: boolean; host?: Toolstack } = {}): Promise<{ name: string; extent: LedgerExtent; hotplugged: boolean }> {
+export async function attachToDomain(state: string, name: string, spec: string, opts: Parameters<typeof attachVnvdimm>[3] = {}): Promise<{ name: string; extent: LedgerExtent; hotplugged: boolean }> {
   const d = domainOf(state, name);
   const r = attachVnvdimm(state, name, spec, opts);
   if (!runningQemu(d)) return { ...r, hotplugged: false };

@@ -18,12 +18,13 @@ export interface GuestSession {
 /**
  * Opens the guest of a running domain. The session holds the toolstack lock
  * until close(): a destroy, delete or create in between would hand its pages
- * to another domain while this P2M still maps them.
+ * to another domain while this P2M still maps them. `readOnly` for a session
+ * that only reads (namespaces, read): the host media are opened read-only.
  */
-export function openGuest(state: string, name: string, opts: { probe?: boolean } = {}): GuestSession {
-  const lock = lockLedger(state);
+export function openGuest(state: string, name: string, opts: { probe?: boolean; readOnly?: boolean } = {}): GuestSession {
+  const lock = lockLedger(state, { readOnly: opts.readOnly ?? false });
   let ts: Toolstack;
-  try { ts = openToolstack(state); } catch (e) { lock.release(); throw e; }
+  try { ts = openToolstack(state, { readOnly: opts.readOnly ?? false }); } catch (e) { lock.release(); throw e; }
   try {
     const d = ts.ledger.domains.find((x) => x.name === name);
     if (!d) throw new LifecycleError("domain.missing", `No domain named ${name}`, "see `vnvdimm list`", 2);

@@ -7,7 +7,7 @@
 //  3. invalid or torn records are reported and skipped, never repaired.
 // A reboot is simply this again in a new process: the media are the truth,
 // and the management structures are rebuilt every time.
-import { SparseFileMedia, type Media } from "../media/index.js";
+import { SparseFileMedia, overlayMedia, type Media } from "../media/index.js";
 import { bootHypervisor, mediaResolver, CONTROL_DOMID, PAGE_BYTES, type Hypervisor, type MediaResolver, type PmemMgmtPlacement, type PmemRegionInfo } from "../hypervisor/index.js";
 import { openEmulatedHost, hostDsm, readBadBlocks, readBootOptions, type EmulatedHost } from "../host/index.js";
 import { dimmsFromNfit, fileDimmData, scanDimm, type DimmData, type Dsm, type NfitDimm, type ScannedDimm } from "../dom0/index.js";
@@ -40,21 +40,43 @@ export interface BootedHost {
   broken: number[];
   /** The host media behind an SPA range (host DIMM files). */
   media: MediaResolver;
+  /** Booted for a command that only reads: see BootOptions.readOnly. */
+  readOnly: boolean;
   close(): void;
+}
+
+export interface BootOptions {
+  pmemMgmt?: PmemMgmtPlacement;
+  /**
+   * For commands that only read (list, status, a guest read): the DIMM files
+   * are opened read-only, so these work on a state directory this user cannot
+   * write, and what the boot itself writes (a pmem_mgmt=pmem frame table,
+   * rebuilt at every boot) stays in memory.
+   */
+  readOnly?: boolean;
 }
 
 const PAGE = BigInt(PAGE_BYTES);
 
-export function bootHost(stateDir: string, opts: { pmemMgmt?: PmemMgmtPlacement } = {}): BootedHost {
+export function bootHost(stateDir: string, opts: BootOptions = {}): BootedHost {
   const host = openEmulatedHost(stateDir);
   const pmemMgmt = opts.pmemMgmt ?? readBootOptions(stateDir).pmemMgmt;
+  const readOnly = opts.readOnly ?? false;
+  // Pages that took a machine check stay broken across reboots: the host's bad-block list (read before any media is open).
+  const broken = readBadBlocks(stateDir);
   const media: Media[] = [];
   // Media for pmem-placed management areas; opened lazily would hide errors, so open now (no I/O happens).
-  const spans = host.dimms.map((d) => {
-    const m = SparseFileMedia.open(d.path);
-    media.push(m);
-    return { spaBase: d.spa, media: m, sizeBytes: d.sizeBytes };
-  });
+  let spans: { spaBase: bigint; media: Media; sizeBytes: bigint }[];
+  try {
+    spans = host.dimms.map((d) => {
+      const m = readOnly ? overlayMedia(SparseFileMedia.open(d.path, { readOnly: true })) : SparseFileMedia.open(d.path);
+      media.push(m);
+      return { spaBase: d.spa, media: m, sizeBytes: d.sizeBytes };
+    });
+  } catch (e) {
+    media.forEach((m) => m.close());
+    throw e;
+  }
   const resolver = mediaResolver(spans);
   const hv = bootHypervisor({ e820: host.e820, nfit: host.nfit, options: { pmemMgmt }, media: resolver });
   const dsm: Dsm = (r) => hostDsm(host, r);
@@ -73,10 +95,8 @@ export function bootHost(stateDir: string, opts: { pmemMgmt?: PmemMgmtPlacement 
     reservations.push(...found.reservations);
     skipped.push(...found.skipped);
   }
-  // Pages that took a machine check stay broken across reboots: the host's bad-block list.
-  const broken = readBadBlocks(stateDir);
   for (const mfn of broken) hv.mceInject(CONTROL_DOMID, mfn);
-  return { host, hv, dimms, reservations, skipped, pmemMgmt, media: resolver, broken, close: () => media.forEach((m) => m.close()) };
+  return { host, hv, dimms, reservations, skipped, pmemMgmt, media: resolver, broken, readOnly, close: () => media.forEach((m) => m.close()) };
 }
 
 /**

@@ -9,10 +9,11 @@
 // "held" when provisioning has finished; after a crash, "allocating" extents
 // are orphans the user can reclaim or finish. Concurrent commands are
 // serialised by an exclusive flock(2) lock.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { DOMID_FIRST_RESERVED } from "../hypervisor/index.js";
+import { makePrivateDir } from "../host/index.js";
 import { LockTimeoutError, acquireFileLockSync, type HeldLock } from "../media/index.js";
 
 const big = z.string().regex(/^\d+$/).transform((s) => BigInt(s));
@@ -130,7 +131,7 @@ function fsyncDir(dir: string): void {
 /** Replaces the ledger atomically; a crash leaves either the old or the new one. */
 export function writeLedger(state: string, l: Ledger): void {
   const p = ledgerPath(state);
-  mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
+  makePrivateDir(dirname(p));
   const tmp = `${p}.tmp-${process.pid}`;
   const text = JSON.stringify({ ...l, generation: l.generation + 1n }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n";
   const fd = openSync(tmp, "w", 0o600);
@@ -146,11 +147,11 @@ export function writeLedger(state: string, l: Ledger): void {
  * Takes the toolstack lock (flock(2): a killed holder's lock is gone with it)
  * until release(); for a session that spans several calls.
  */
-export function lockLedger(state: string): HeldLock {
+export function lockLedger(state: string, o: { readOnly?: boolean } = {}): HeldLock {
   const p = lockPath(state);
-  mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
+  if (!o.readOnly) makePrivateDir(dirname(p));
   try {
-    return acquireFileLockSync(p, LOCK_WAIT_MS);
+    return acquireFileLockSync(p, LOCK_WAIT_MS, { readOnly: o.readOnly ?? false });
   } catch (e) {
     if (e instanceof LockTimeoutError) {
       throw new LedgerError("ledger.locked", `The toolstack state is locked by ${e.holder ? `process ${e.holder}` : "another process"}`, "wait for it to finish, or stop it");

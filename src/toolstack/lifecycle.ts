@@ -10,7 +10,7 @@ import { parseDomainConfig, parseVnvdimmSpec, type DomainConfig, type VnvdimmCon
 import { allocate, claimExact, freeRuns, type Busy } from "./allocator.js";
 import { bootHost, type BootedHost } from "./host-boot.js";
 import { crashPoint, freeDomid, readLedger, withLedgerLock, writeLedger, type Ledger, type LedgerDomain, type LedgerExtent, type ReleasedExtent } from "./ledger.js";
-import { applyProvision, checkNoForeignLabels, prepareProvision, type PreparedProvision } from "./provision-extent.js";
+import { applyProvision, checkNoForeignLabels, prepareProvision, type ImagePolicy, type PreparedProvision } from "./provision-extent.js";
 import { startDomain, type RunningDomain } from "./domain-boot.js";
 import { startQemuDomain } from "./qemu-domain.js";
 import { qemuDomainPaths } from "../backends/index.js";
@@ -61,9 +61,13 @@ export function refuseInterrupted(d: LedgerDomain): void {
     `reclaim will ${reclaimPlan(d)}; then create it again`);
 }
 
-/** Boots the host and starts every domain the ledger lists as running, each with its recorded domid. */
-export function openToolstack(state: string, opts: { pmemMgmt?: PmemMgmtPlacement } = {}): Toolstack {
-  const booted = bootHost(state, opts);
+/**
+ * Boots the host and starts every domain the ledger lists as running, each
+ * with its recorded domid; `readOnly` for a command that only reads (see
+ * BootOptions).
+ */
+export function openToolstack(state: string, opts: { pmemMgmt?: PmemMgmtPlacement; readOnly?: boolean } = {}): Toolstack {
+  const booted = bootHost(state, { ...(opts.pmemMgmt ? { pmemMgmt: opts.pmemMgmt } : {}), readOnly: opts.readOnly ?? false });
   const ledger = readLedger(state);
   const running = new Map<string, RunningDomain>();
   const failed: Toolstack["failed"] = [];
@@ -144,7 +148,7 @@ function startBackend(state: string, b: BootedHost, l: Ledger, d: LedgerDomain):
  * Creates a domain from a config, or starts a stopped one again on the same pages.
  * Allocation is crash-safe: intent first ("allocating"), then media writes, then commit ("held").
  */
-export function createDomain(state: string, input: { configText: string; configFile?: string; backend?: "builtin" | "qemu"; force?: boolean; host?: Toolstack }): CreateResult {
+export function createDomain(state: string, input: { configText: string; configFile?: string; backend?: "builtin" | "qemu"; force?: boolean; images?: ImagePolicy; host?: Toolstack }): CreateResult {
   const cfg: DomainConfig = parseDomainConfig(input.configText, input.configFile ?? "<config>");
   return withLedgerLock(state, () => {
     const ts = input.host ?? openToolstack(state);
@@ -182,7 +186,7 @@ export function createDomain(state: string, input: { configText: string; configF
       let prepared: (PreparedProvision | undefined)[];
       try {
         for (const e of d.extents) if (!input.force) checkNoForeignLabels(ts.booted.media, e, d.name);
-        prepared = cfg.vnvdimms.map((v, i) => prepareProvision(ts.booted.media, d.extents[i]!, v.type === "size" ? v : {}));
+        prepared = cfg.vnvdimms.map((v, i) => prepareProvision(ts.booted.media, d.extents[i]!, v.type === "size" ? v : {}, input.images));
       } catch (err) {
         l.domains = l.domains.filter((x) => x.name !== cfg.name);
         save(state, l);
@@ -281,7 +285,7 @@ export interface DomainListEntry {
 export interface DomainList { domains: DomainListEntry[]; orphans: { domain: string; extents: LedgerExtent[] }[]; released: ReleasedExtent[] }
 
 export function listDomains(state: string): DomainList {
-  const ts = openToolstack(state);
+  const ts = openToolstack(state, { readOnly: true });
   try {
     return listDomainsOf(ts);
   } finally {
@@ -341,7 +345,7 @@ export function reclaimOrphans(state: string, o: { scrub?: boolean; onProgress?:
 }
 
 /** Hotplug: a new vNVDIMM for a domain (running or stopped), allocated and provisioned like at create. */
-export function attachVnvdimm(state: string, name: string, specText: string, opts: { force?: boolean; host?: Toolstack } = {}): { name: string; extent: LedgerExtent } {
+export function attachVnvdimm(state: string, name: string, specText: string, opts: { force?: boolean; images?: ImagePolicy; host?: Toolstack } = {}): { name: string; extent: LedgerExtent } {
   const v = parseVnvdimmSpec(specText, "attach");
   return withLedgerLock(state, () => {
     const ts = opts.host ?? openToolstack(state);
@@ -359,7 +363,7 @@ export function attachVnvdimm(state: string, name: string, specText: string, opt
       let prepared: PreparedProvision | undefined;
       try {
         if (!opts.force) checkNoForeignLabels(ts.booted.media, e, name);
-        prepared = prepareProvision(ts.booted.media, e, v.type === "size" ? v : {});
+        prepared = prepareProvision(ts.booted.media, e, v.type === "size" ? v : {}, opts.images);
       } catch (err) {
         dd.extents = dd.extents.filter((x) => x.id !== id);
         save(state, l);

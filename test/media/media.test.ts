@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import {
-  FaultyMedia, MediaError, MemoryMedia, SparseFileMedia, hashMedia, isMediaError, readOnlyMedia, type Media, type MediaErrorCode,
+  FaultyMedia, MediaError, MemoryMedia, SparseFileMedia, hashMedia, isMediaError, overlayMedia, readOnlyMedia, type Media, type MediaErrorCode,
 } from "../../src/media/index.js";
 
 const TiB = 1n << 40n;
@@ -85,11 +85,36 @@ test("property: MemoryMedia reads back what a flat array model holds", () => {
   ), { numRuns: 100 });
 });
 
+test("property: overlayMedia reads the media with its own writes on top, and writes nothing through", () => {
+  fc.assert(fc.property(
+    fc.uint8Array({ minLength: 10_001, maxLength: 10_001 }),
+    fc.array(fc.record({ at: fc.nat(10_000), data: fc.uint8Array({ minLength: 0, maxLength: 5000 }) }), { maxLength: 20 }),
+    (base, writes) => {
+      const inner = new FaultyMedia(new MemoryMedia(BigInt(base.length)));
+      inner.write(0n, base);
+      inner.arm({ denyWrites: true });
+      const o = overlayMedia(readOnlyMedia(inner));
+      const model = Uint8Array.from(base);
+      for (const w of writes) {
+        const data = w.data.subarray(0, base.length - w.at);
+        o.write(BigInt(w.at), data);
+        model.set(data, w.at);
+      }
+      assert.deepEqual(o.read(0n, base.length), model);
+      assert.deepEqual(inner.read(0n, base.length), base);
+      throwsCode(() => o.read(1n, base.length), "media.bounds");
+      o.close();
+      throwsCode(() => o.read(0n, 1), "media.closed");
+    },
+  ), { numRuns: 100 });
+});
+
 test("SparseFileMedia: created sparse with ftruncate, persists, reopens read-only", () => {
   withDir((dir) => {
     const path = join(dir, "dimm0");
     const m = SparseFileMedia.create(path, 1n << 30n);
     assert.equal(statSync(path).size, 1 << 30);
+    assert.equal(statSync(path).mode & 0o777, 0o600, "media are private");
     // No zeros were written: the file occupies (almost) no blocks.
     assert.ok(statSync(path).blocks * 512 < 1 << 20, `blocks ${statSync(path).blocks}`);
     m.write((1n << 30n) - 3n, bytes(9, 8, 7));

@@ -27,7 +27,7 @@ const sized: fc.Arbitrary<VnvdimmConfig> = fc.option(namespace, { nil: undefined
   const sizeBytes = gigAligned ? fc.bigInt(1n, 64n * 1024n).map((k) => k * GiB) : fc.bigInt(8n, 1n << 25n).map((k) => k * 2n * MiB);
   return fc.record({
     sizeBytes,
-    labelPages: fc.bigInt(32n, (1n << 20n) - 1n),
+    labelPages: fc.bigInt(32n, (1n << 19n) - 1n),
     node: fc.option(fc.integer({ min: 0, max: 4095 }), { nil: undefined }),
     unarmed: fc.boolean(),
   }).map((r): VnvdimmConfig => ({
@@ -45,7 +45,7 @@ const sized: fc.Arbitrary<VnvdimmConfig> = fc.option(namespace, { nil: undefined
 /** `backendMfn` is an offset here; `domainConfig` moves each extent into its own 2^36-page slot so none overlap. */
 const mfn: fc.Arbitrary<VnvdimmConfig> = fc.record({
   offset: fc.bigInt(0n, 1n << 34n),
-  labelPages: fc.bigInt(32n, (1n << 20n) - 1n),
+  labelPages: fc.bigInt(32n, (1n << 19n) - 1n),
   dataPages: fc.bigInt(1n, 1n << 33n),
   unarmed: fc.boolean(),
 }).map((r): VnvdimmConfig => ({ type: "mfn", backendMfn: r.offset, nrPages: r.labelPages + r.dataPages, nrLabelPages: r.labelPages, unarmed: r.unarmed }));

@@ -1,7 +1,7 @@
 // `vnvdimm create|list|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …` (namespaces, write, read, exec).
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
-import { MAX_GUEST_IO_BYTES, UserError, routeById } from "../../api/index.js";
+import { DEFAULT_BODY_LIMIT, MAX_GUEST_IO_BYTES, fsUserError, readUserFile, routeById } from "../../api/index.js";
 import { hexn, human, table } from "../table.js";
 import { termLines, termText } from "../terminal-text.js";
 import { call } from "../transport.js";
@@ -33,12 +33,8 @@ function lengthArg(v: string): number {
   return Number(v);
 }
 
-function readUserFile(path: string, what: string, hint: string): Buffer {
-  try { return readFileSync(path); } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new UserError("not-found", `Cannot read ${what} ${path}: ${why}`, hint, 2, "file.unreadable");
-  }
-}
+/** The longest config text a route takes (its schema's limit). */
+const MAX_CONFIG_BYTES = DEFAULT_BODY_LIMIT / 2;
 
 const summary = (id: Parameters<typeof routeById>[0]) => routeById(id).summary;
 
@@ -51,7 +47,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
         "vnvdimm create vm1.cfg --json   # again after `destroy`: starts it on the same pages"))
     .addOption(new Option("--backend <backend>", "builtin (the probe guest) or qemu (a real Linux guest; see `vnvdimm setup qemu`); default: the config's backend=").argParser(backendArg))
     .action(async (file: string, o: { state?: string; json: boolean; force: boolean; backend?: "builtin" | "qemu" }) => {
-      const config = readUserFile(file, "domain config", "pass the path of an xl-style config").toString("utf8");
+      const config = readUserFile(file, { what: "domain config", maxBytes: MAX_CONFIG_BYTES, hint: "pass the path of an xl-style config" }).toString("utf8");
       const r = await call("createDomain", { config, configFile: file, force: o.force, ...(o.backend ? { backend: o.backend } : {}) }, { state: stateOf(o) });
       print(ctx, o.json, r, () => `${r.recreated ? "Started" : "Created"} domain ${r.name} (domid ${r.domid}, backend ${r.backend})${r.recreated ? " on the same pages" : ""}\n` +
         table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])) +
@@ -148,8 +144,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .description(summary("guestWrite"))
     .addHelpText("after", examples("vnvdimm guest write vm1 data 0 hello.txt"))
     .action(async (name: string, namespace: string, offset: bigint, file: string, o: { state?: string; json: boolean }) => {
-      const bytes = readUserFile(file, "", "check the path");
-      if (bytes.length > MAX_GUEST_IO_BYTES) throw new UserError("usage", `${file} is ${bytes.length} bytes; one write takes at most 64 MiB`, "split it, writing each part at its offset", 2);
+      const bytes = readUserFile(file, { what: "file", maxBytes: MAX_GUEST_IO_BYTES, hint: "pass a regular file", limitHint: "one write takes at most 64 MiB: split it, writing each part at its offset" });
       const r = await call("guestWrite", { name, namespace, offset, base64: bytes.toString("base64") }, { state: stateOf(o) });
       print(ctx, o.json, r, () => `Wrote ${r.written} bytes at ${offset} of ${termText(namespace)}`);
     });
@@ -159,7 +154,11 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .action(async (name: string, namespace: string, offset: bigint, length: number, o: { state?: string; json: boolean; out?: string; probe: boolean }) => {
       const r = await call("guestRead", { name, namespace, offset, length, probe: o.probe }, { state: stateOf(o) });
       const bytes = Buffer.from(r.base64, "base64");
-      if (o.out) { writeFileSync(o.out, bytes); print(ctx, o.json, { bytes: bytes.length, out: o.out }, () => `Read ${bytes.length} bytes into ${o.out}`); return; }
+      if (o.out) {
+        try { writeFileSync(o.out, bytes); } catch (e) { throw fsUserError(e) ?? e; }
+        print(ctx, o.json, { bytes: bytes.length, out: o.out }, () => `Read ${bytes.length} bytes into ${o.out}`);
+        return;
+      }
       if (o.json) { print(ctx, true, r, () => ""); return; }
       // The exact bytes: a string would be re-encoded as UTF-8 on the way out.
       ctx.io.out(bytes);

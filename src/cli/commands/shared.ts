@@ -2,7 +2,8 @@
 import { isAbsolute, relative } from "node:path";
 import { InvalidArgumentError, type Command as Cli } from "commander";
 import { parseSize } from "../../formats/index.js";
-import { resolveStateDir } from "../../host/index.js";
+import { UserError } from "../../api/index.js";
+import { HostError, checkStateDir, resolveStateDir } from "../../host/index.js";
 import { toJson } from "../json.js";
 
 export interface Io {
@@ -43,8 +44,14 @@ export function shortPath(p: string): string {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
 }
 
+/** The state directory; one that exists and is not a directory (a file, /dev/null) is refused here, before any command. */
 export function stateOf(o: { state?: string }): string {
-  return resolveStateDir(o.state);
+  const dir = resolveStateDir(o.state);
+  try { checkStateDir(dir); } catch (e) {
+    if (e instanceof HostError) throw new UserError("usage", e.message, e.hint, 2, e.code);
+    throw e;
+  }
+  return dir;
 }
 
 export function print(ctx: Ctx, json: boolean, value: unknown, text: () => string): void {

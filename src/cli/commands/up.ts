@@ -12,7 +12,7 @@ function portArg(v: string): number {
   return Number(v);
 }
 
-interface UpCliOptions { state?: string; json: boolean; port: number; bind: string; init?: boolean; demo?: boolean }
+interface UpCliOptions { state?: string; json: boolean; port: number; bind: string; init?: boolean; demo?: boolean; images?: string }
 
 /**
  * Resolves at the first SIGINT or SIGTERM. A second one while stopping
@@ -42,6 +42,7 @@ export function registerUp(program: Cli, ctx: Ctx): void {
     .option("--bind <address>", "address to listen on; anything but loopback exposes the host", "127.0.0.1")
     .option("--init", "create the emulated host if there is none, and reserve pmem on NVDIMMs 0 and 1 if they have no reservation")
     .option("--demo", "create the demo domain (or start it if it is stopped)")
+    .option("--images <dir>", "let API clients name image= files in this directory (and only there); without it the API refuses image=")
     .addHelpText("after", "\nWithout --state (and $VNVDIMM_STATE), up works in ./.vnvdimm and implies --init --demo.\n" +
       "With --state, it writes nothing beyond its token and daemon.json unless told to.\n" +
       "While it runs, other vnvdimm commands on the same state go through it.\n" +
@@ -53,12 +54,14 @@ export function registerUp(program: Cli, ctx: Ctx): void {
       const warn = (line: string) => ctx.io.err(`vnvdimm up: warning: ${termLines(line)}\n`);
       const h = await up({
         state, bind: o.bind, port: o.port, init: o.init ?? playground, demo: o.demo ?? playground, onProgress: progress(ctx, "creating NVDIMMs"),
+        ...(o.images !== undefined ? { imagesDir: o.images } : {}),
       }, say, warn);
       const stopped = stopSignal(() => removeDaemonInfo(state, process.pid));
       print(ctx, o.json, { url: h.url, openUrl: h.openUrl, state, pid: process.pid }, () => [
         `Serving the API and dashboard for ${shortPath(state)}`,
         `  dashboard: ${h.openUrl}`,
         `  API:       ${h.url}api (OpenAPI: ${h.url}api/openapi.json); mutations need the token in ${shortPath(join(state, "api-token"))}`,
+        ...(o.images !== undefined ? [`  images:    API clients may name image= files in ${shortPath(o.images)}`] : []),
         "Ctrl-C stops.",
       ].join("\n"));
       const signal = await stopped;

@@ -8,6 +8,12 @@ export const LABEL_SIZES = [128, 256] as const;
 export type LabelSize = (typeof LABEL_SIZES)[number];
 /** Linux refuses an area that cannot hold at least 4 labels. */
 export const MIN_SLOTS = 4;
+/**
+ * Label areas are below 2 GiB. Linux reads the area whole into one kvzalloc'd
+ * buffer (drivers/nvdimm/dimm.c), and kvmalloc refuses more than INT_MAX
+ * bytes; vnvdimm reads it whole too.
+ */
+export const LABEL_AREA_LIMIT_BYTES = 2 ** 31;
 
 export interface LabelAreaLayout {
   readonly configSizeBytes: number;

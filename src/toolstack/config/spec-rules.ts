@@ -3,12 +3,14 @@
 //                to hold an fsdax/devdax namespace, which Linux maps in 2 MiB
 //                sections (align=1G further needs a multiple of 1G).
 //   label_size   ≥ 128K (Linux and QEMU's minimum), a multiple of 4K (whole
-//                pages), below 4G (`_LSI` reports it in 32 bits).
+//                pages), below 2G (Linux reads the area into one buffer, and
+//                cannot allocate one of 2 GiB; LABEL_AREA_LIMIT_BYTES).
 //   node         0–4095, as the machine spec allows.
 //   backend      an MFN below 2^40 (Xen's 52-bit physical addresses).
 //   nr_label_pages ≥ 32 (128 KiB), and below nr_pages, as the Xen label series.
 //   namespace    a name of 1–63 printable ASCII characters: the label's name
 //                field is 64 bytes with a terminating NUL.
+import { LABEL_AREA_LIMIT_BYTES } from "../../formats/index.js";
 import { quote } from "./config-error.js";
 import { bad, badValue, ok, type Checked } from "./rules.js";
 import { firstControl, firstNonPrintable, formatSize, GiB, KiB, MiB, readNumber, readSize, roundUp, TiB } from "./value-text.js";
@@ -19,7 +21,7 @@ export const SIZE_MAX_BYTES = 64n * TiB;
 export const SIZE_STEP_BYTES = 2n * MiB;
 export const LABEL_MIN_BYTES = 128n * KiB;
 export const LABEL_STEP_BYTES = 4n * KiB;
-export const LABEL_LIMIT_BYTES = 4n * GiB;
+export const LABEL_LIMIT_BYTES = BigInt(LABEL_AREA_LIMIT_BYTES);
 export const DEFAULT_LABEL_BYTES = 128n * KiB;
 export const MFN_LIMIT = 1n << 40n;
 export const MIN_LABEL_PAGES = 32n;
@@ -72,7 +74,7 @@ export function checkLabelSize(t: Text): Checked<bigint> {
   if (!r.ok) return r;
   const n = r.value;
   if (n < LABEL_MIN_BYTES) return badValue(`label_size ${quote(t)} is less than 128K`, "use label_size=128K or more");
-  if (n >= LABEL_LIMIT_BYTES) return badValue(`label_size ${quote(t)} is not below 4G`, "use a label area below 4G, e.g. label_size=128K");
+  if (n >= LABEL_LIMIT_BYTES) return badValue(`label_size ${quote(t)} is not below 2G`, "use a label area below 2G, e.g. label_size=128K");
   if (n % LABEL_STEP_BYTES !== 0n) return badValue(`label_size ${quote(t)} is not a multiple of 4K`, `round it up to label_size=${formatSize(roundUp(n, LABEL_STEP_BYTES))}`);
   return ok(n);
 }
@@ -156,6 +158,6 @@ export function checkNrLabelPages(t: Text): Checked<bigint | undefined> {
   const r = readNumber("nr_label_pages", t, "32");
   if (!r.ok) return r;
   if (r.value < MIN_LABEL_PAGES) return badValue(`nr_label_pages ${quote(t)} is less than 32`, "use nr_label_pages=32 (128K) or more");
-  if (r.value >= LABEL_PAGES_LIMIT) return badValue(`nr_label_pages ${quote(t)} is not below 1048576 (4G)`, "use a smaller label area, e.g. nr_label_pages=32");
+  if (r.value >= LABEL_PAGES_LIMIT) return badValue(`nr_label_pages ${quote(t)} is not below ${LABEL_PAGES_LIMIT} (2G)`, "use a smaller label area, e.g. nr_label_pages=32");
   return ok(r.value);
 }
