@@ -3,7 +3,7 @@
 // refuses what QEMU cannot do (NVDIMM hot-unplug); list asks QEMU how it is.
 import { openEmulatedHost } from "../host/index.js";
 import { readLedger, type LedgerExtent } from "./ledger.js";
-import { attachVnvdimm, destroyDomain, detachVnvdimm, listDomains, openToolstack, LifecycleError, type DomainList, type DomainListEntry, type Toolstack } from "./lifecycle.js";
+import { attachVnvdimm, destroyDomain, detachVnvdimm, listDomains, openToolstack, LifecycleError, type DomainList, type DomainListEntry } from "./lifecycle.js";
 import { guestLayoutFor } from "./domain-boot.js";
 import { QemuDomainError, hotplugQemu, qemuRunState, stopQemuDomain, type QemuRunState, type StopHow } from "./qemu-domain.js";
 
