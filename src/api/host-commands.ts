@@ -3,7 +3,7 @@
 // reboot is a restart of the process.
 import { existsSync } from "node:fs";
 import { CONTROL_DOMID, PAGE_BYTES, type PmemMgmtPlacement, type PmemRegionInfo, type RegionType } from "../hypervisor/index.js";
-import { addBadBlock, hostPaths, createEmulatedHost, defaultMachineSpec, parseMachineSpec, writeBootOptions, HostError, SpecError, type MachineSpec } from "../host/index.js";
+import { addBadBlock, addEmulatedDimm, hostPaths, createEmulatedHost, defaultMachineSpec, parseMachineSpec, writeBootOptions, HostError, SpecError, type MachineSpec } from "../host/index.js";
 import { holderNames, openToolstack, pageHolders, withLedgerLock, LedgerError, type BootedHost, type LiveHost, type Toolstack } from "../toolstack/index.js";
 import { reserve, ReserveError, type ReserveResult } from "../dom0/index.js";
 import type { Command } from "./command.js";
@@ -178,7 +178,8 @@ function reserveUnderLock(input: PmemReserveInput): ReserveResult & { setup: Reg
     }
     return reserve({ target: { namespace: input.namespace! }, mgmt: input.mgmt, force: input.force ?? false }, view);
   });
-  // Reboot and let the control domain set the new reservation up, as it will at every boot.
+  // A living host's dom0 reports the new record now; otherwise reboot and let it set it up, as at every boot.
+  input.live?.rescanReservations();
   const setup = withHost(input, (b) => {
     const rep = b.reservations.find((r) => r.record.uuid === result.record.uuid);
     if (rep?.error) throw new UserError("conflict", `reservation written, but the hypervisor refused it: ${rep.error.message}`, undefined, 1, rep.error.reason);
@@ -213,6 +214,30 @@ function withToolstack<T>(input: StateInput, fn: (ts: Toolstack) => T): T {
   try { ts = openToolstack(input.state); } catch (e) { asUserError(e); }
   try { return fn(ts); } catch (e) { if (e instanceof UserError) throw e; asUserError(e); } finally { ts.close(); }
 }
+
+export interface AddDimmOutput {
+  index: number; node: number; handle: number; spa: bigint; sizeBytes: bigint; labelSizeBytes: bigint; path: string;
+  /** A living host took it at once (dom0 reported its raw range); otherwise the next boot finds it. */
+  hotplugged: boolean;
+}
+
+export const hostAddDimmCommand: Command<StateInput & { node: number; size: string; labelSize?: string }, AddDimmOutput> = {
+  name: "host add-dimm",
+  summary: "Hotplug an emulated NVDIMM: new sparse media above every other DIMM, the platform FIT rewritten, dom0's report to the hypervisor",
+  run: (input) => {
+    try {
+      return withStateLock(input.state, () => {
+        const host = addEmulatedDimm(input.state, { node: input.node, size: input.size, ...(input.labelSize ? { labelSize: input.labelSize } : {}) });
+        const d = host.dimms[host.dimms.length - 1]!;
+        input.live?.toolstack.booted.plugDimms(host);
+        return { index: d.index, node: d.node, handle: d.handle, spa: d.spa, sizeBytes: d.sizeBytes, labelSizeBytes: d.labelSizeBytes, path: d.path, hotplugged: input.live !== undefined };
+      });
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      asUserError(e);
+    }
+  },
+};
 
 export const hostStatusCommand: Command<StateInput, object> = {
   name: "host status",

@@ -73,6 +73,11 @@ export const pmemReserveOutput = z.strictObject({
 
 export const pmemSetupOutput = z.strictObject({ region: regionRow, regions: z.array(regionRow) });
 
+export const addDimmOutput = z.strictObject({
+  index: nat, node: nat, handle: nat, spa: u64, sizeBytes: u64, labelSizeBytes: u64, path: z.string(),
+  hotplugged: z.boolean().describe("a living host took it at once; otherwise the next boot finds it"),
+});
+
 export const hostMceOutput = z.strictObject({
   mfn: nat, owner: nat.nullable().describe("domid, or null for a free page"), domain: z.string().nullable().describe("the owner's name"), region: z.string(), alreadyBroken: z.boolean(),
   guestTold: z.boolean().describe("the owner's running guest was notified (Notify 0x81) and ran ARS; only on a living host"),

@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { PmemMgmtPlacement, RegionType } from "../hypervisor/index.js";
 import type { ImagePolicy, LiveHost } from "../toolstack/index.js";
 import { UserError } from "./errors.js";
-import { hostMceCommand, hostStatusCommand, pmemListCommand, pmemReserveCommand, pmemSetupCommand } from "./host-commands.js";
+import { hostAddDimmCommand, hostMceCommand, hostStatusCommand, pmemListCommand, pmemReserveCommand, pmemSetupCommand } from "./host-commands.js";
 import {
   attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestArsCommand, guestExecCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
   listCommand, reclaimCommand,
@@ -162,6 +162,20 @@ export const routes = [
     output: out.hostMceOutput,
     run: (i, { state, live }) => hostMceCommand.run({ state, live, mfn: i.mfn }),
     change: () => ({ kind: "host.mce" }),
+  }),
+  route({
+    id: "addHostDimm", method: "POST", path: "/api/host/dimms", cli: "vnvdimm host add-dimm",
+    summary: hostAddDimmCommand.summary,
+    input: z.object({
+      node: safeInt("a NUMA node").describe("the node the new DIMM sits on (it must have a socket)"),
+      size: z.string().min(1).max(32).describe("its size, e.g. 2G"),
+      labelSize: z.string().min(1).max(32).optional().describe("its label area (default 128K)"),
+    }).strict(),
+    output: out.addDimmOutput,
+    run: (i, { state, live }) => hostAddDimmCommand.run({ state, live, node: i.node, size: i.size, ...(i.labelSize ? { labelSize: i.labelSize } : {}) }),
+    status: () => 201,
+    statuses: [201],
+    change: () => ({ kind: "host.dimm-added" }),
   }),
   route({
     id: "listDomains", method: "GET", path: "/api/domains", cli: "vnvdimm list",

@@ -67,6 +67,38 @@ export function createEmulatedHost(stateDir: string, spec: MachineSpec, opts: { 
   return openEmulatedHost(stateDir);
 }
 
+/**
+ * Host hotplug of an NVDIMM: appended to the machine, so it lands above every
+ * other DIMM and nothing that exists moves (SPA, handle, serial); its sparse
+ * media is created, then the firmware tables (the NFIT is the platform's
+ * FIT), then the spec, which commits it. A crash before the spec leaves a
+ * file no host knows of, which a retry overwrites.
+ */
+export function addEmulatedDimm(stateDir: string, d: { node: number; size: string; labelSize?: string }): EmulatedHost {
+  const host = openEmulatedHost(stateDir);
+  const p = hostPaths(stateDir);
+  const raw = JSON.parse(readFileSync(p.spec, "utf8")) as { nvdimms: unknown[] };
+  raw.nvdimms.push({ node: d.node, size: d.size, ...(d.labelSize ? { labelSize: d.labelSize } : {}) });
+  const spec = parseMachineSpec(raw, "the new NVDIMM");
+  const map = planMemoryMap(spec);
+  for (const [i, old] of host.dimms.entries()) {
+    const now = map.dimms[i]!;
+    if (now.spa !== old.spa || now.handle !== old.handle) throw new Error(`assertion failed: adding a DIMM moved NVDIMM ${i}`);
+  }
+  const nd = map.dimms[map.dimms.length - 1]!;
+  const fd = openSync(p.dimm(nd.index), "w", PRIVATE_FILE_MODE);
+  try {
+    fchmodSync(fd, PRIVATE_FILE_MODE);
+    ftruncateSync(fd, Number(nd.sizeBytes + nd.labelSizeBytes));
+  } finally {
+    closeSync(fd);
+  }
+  writeAtomic(p.e820, buildHostE820(map));
+  writeAtomic(p.nfit, buildHostNfit(map));
+  writeAtomic(p.spec, specToJson(spec));
+  return openEmulatedHost(stateDir);
+}
+
 /** Opens an existing host; the media and firmware files are the truth. */
 export function openEmulatedHost(stateDir: string): EmulatedHost {
   const p = hostPaths(stateDir);

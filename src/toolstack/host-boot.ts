@@ -43,6 +43,8 @@ export interface BootedHost {
   /** Booted for a command that only reads: see BootOptions.readOnly. */
   readOnly: boolean;
   close(): void;
+  /** Host hotplug: the DIMMs of `next` this boot does not know are opened, scanned and reported to the hypervisor. */
+  plugDimms(next: EmulatedHost): BootedHost["dimms"];
 }
 
 export interface BootOptions {
@@ -79,7 +81,9 @@ export function bootHost(stateDir: string, opts: BootOptions = {}): BootedHost {
   }
   const resolver = mediaResolver(spans);
   const hv = bootHypervisor({ e820: host.e820, nfit: host.nfit, options: { pmemMgmt }, media: resolver });
-  const dsm: Dsm = (r) => hostDsm(host, r);
+  // Through `current`, so that a DIMM hotplugged later answers too.
+  const current = { host };
+  const dsm: Dsm = (r) => hostDsm(current.host, r);
   const dimms = dimmsFromNfit(host.nfit).flatMap((dimm) => {
     const h = host.dimms.find((x) => x.handle === dimm.handle);
     if (!h) return [];
@@ -96,7 +100,30 @@ export function bootHost(stateDir: string, opts: BootOptions = {}): BootedHost {
     skipped.push(...found.skipped);
   }
   for (const mfn of broken) hv.mceInject(CONTROL_DOMID, mfn);
-  return { host, hv, dimms, reservations, skipped, pmemMgmt, media: resolver, broken, readOnly, close: () => media.forEach((m) => m.close()) };
+  const booted: BootedHost = {
+    host, hv, dimms, reservations, skipped, pmemMgmt, media: resolver, broken, readOnly,
+    close: () => media.forEach((m) => m.close()),
+    plugDimms(next) {
+      const known = new Set(booted.host.dimms.map((d) => d.handle));
+      booted.host = current.host = next;
+      const added: BootedHost["dimms"] = [];
+      for (const h of next.dimms.filter((d) => !known.has(d.handle))) {
+        const dimm = dimmsFromNfit(next.nfit).find((x) => x.handle === h.handle);
+        if (!dimm) continue;
+        const m = readOnly ? overlayMedia(SparseFileMedia.open(h.path, { readOnly: true })) : SparseFileMedia.open(h.path);
+        media.push(m);
+        spans.push({ spaBase: h.spa, media: m, sizeBytes: h.sizeBytes });
+        const data = fileDimmData(h.path, h.sizeBytes);
+        const entry = { dimm, dsm, data, scan: scanDimm(dsm, dimm, data) };
+        // Dom0's hotplug report: the hypervisor learns of the new raw range (the design's report of regions that appear later).
+        hv.pmemReportRaw(CONTROL_DOMID, { smfn: Number(dimm.spa / PAGE), emfn: Number((dimm.spa + dimm.sizeBytes) / PAGE), pxm: dimm.pxm });
+        dimms.push(entry);
+        added.push(entry);
+      }
+      return added;
+    },
+  };
+  return booted;
 }
 
 /**

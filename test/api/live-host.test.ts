@@ -96,3 +96,28 @@ test("pmem setup-mgmt then setup-data, as two commands, last while the host runs
   const regions = (await jsonArray("pmem", "list", "--data")).map((x) => x["smfn"]);
   assert.ok(regions.includes(dataRange[0]), "the new data region is still there for the next command");
 });
+
+test("host add-dimm hotplugs an NVDIMM into the running host: dom0 reports it, it can be reserved and used at once", async () => {
+  const before = await jsonArray("pmem", "list", "--raw");
+  const added = await json("host", "add-dimm", "--node", "1", "--size", "1G");
+  assert.equal(added["hotplugged"], true);
+  assert.equal(added["index"], 2);
+  const raw = await jsonArray("pmem", "list", "--raw");
+  assert.equal(raw.length, before.length + 1, "the hypervisor knows the new raw range without a reboot");
+  const spa = BigInt(added["spa"] as number);
+  const smfn = Number(spa / 4096n);
+  assert.deepEqual(raw.map((r) => r["smfn"]).filter((m) => m === smfn), [smfn]);
+  await vnv("pmem", "reserve", "--dimm", "2", "--mgmt", "ram");
+  const data = (await jsonArray("pmem", "list", "--data")).find((r) => (r["smfn"] as number) >= smfn);
+  assert.ok(data, "the new reservation is set up in the running hypervisor");
+  const cfg = join(dir, "hot.cfg");
+  writeFileSync(cfg, `name = "hot"\nmemory = 256\nvnvdimms = [ 'type=mfn, backend=${data["smfn"] as number}, nr_pages=8224, nr_label_pages=32' ]\n`);
+  await vnv("create", cfg);
+  const hot = ((await json("list"))["domains"] as Json[]).find((x) => x["name"] === "hot")!;
+  assert.deepEqual((hot["vnvdimms"] as Json[]).map((v) => v["smfn"]), [data["smfn"]], "placed on the hotplugged DIMM");
+  assert.equal((await jsonArray("guest", "namespaces", "hot")).length, 1, "its guest sees the label-less namespace");
+  // What the running host knows is what a fresh boot finds.
+  const r = await runCli(["host", "status", "--json", "--state", d.state], { VNVDIMM_STATE: "" });
+  assert.equal(r.code, 0, r.err);
+  assert.equal((JSON.parse(r.out) as { dimms: unknown[] }).dimms.length, 3);
+});

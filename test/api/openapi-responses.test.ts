@@ -66,6 +66,8 @@ test("every success response matches its route's output schema", async () => {
   await call("destroyDomain", "/api/domains/vm1/destroy");
   await call("deleteDomain", "/api/domains/vm1");
   await call("reclaim", "/api/reclaim");
+  const added = await call("addHostDimm", "/api/host/dimms", { node: 0, size: "1G" });
+  assert.equal(added["hotplugged"], true);
   // setupPmem only succeeds on a range nothing has set up, which a booted host does not have; guestExec needs a qemu guest.
   const untested = (routes as readonly AnyRoute[]).map((r) => r.id as RouteId).filter((id) => !checked.has(id));
   assert.deepEqual(untested, ["setupPmem", "guestExec"]);

@@ -45,6 +45,17 @@ export function registerHost(program: Cli, ctx: Ctx): void {
       print(ctx, o.json, r, () => renderStatus(r));
     });
 
+  stateful(host.command("add-dimm")).description(routeById("addHostDimm").summary)
+    .requiredOption("--node <n>", "the NUMA node it sits on", intArg)
+    .requiredOption("--size <size>", "its size, e.g. 2G")
+    .option("--label-size <size>", "its label area (default 128K)")
+    .addHelpText("after", examples("vnvdimm host add-dimm --node 1 --size 2G", "vnvdimm host add-dimm --node 0 --size 4G && vnvdimm pmem reserve --dimm 2"))
+    .action(async (o: { state?: string; json: boolean; node: number; size: string; labelSize?: string }) => {
+      const r = await call("addHostDimm", { node: o.node, size: o.size, ...(o.labelSize ? { labelSize: o.labelSize } : {}) }, { state: stateOf(o) });
+      print(ctx, o.json, r, () => `Added NVDIMM ${r.index} (handle ${hexn(r.handle)}, node ${r.node}, ${human(BigInt(r.sizeBytes))} at ${hexn(BigInt(r.spa))})` +
+        (r.hotplugged ? "; the running host's dom0 reported it to the hypervisor" : "; the next boot finds it") + `\n  reserve it with \`vnvdimm pmem reserve --dimm ${r.index}\``);
+    });
+
   stateful(host.command("mce").argument("<mfn>", "machine frame number (decimal or 0x hex)", intArg))
     .description(routeById("injectMce").summary)
     .addHelpText("after", "\nThe page stays broken across reboots (the host's bad-block list).\n" + examples("vnvdimm host mce 0x480123", "vnvdimm host mce 4718883 --json"))
