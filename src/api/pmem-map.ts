@@ -109,5 +109,6 @@ export function pmemMap(b: BootedHost, domains: LedgerDomain[]): MapDimm[] {
 export const pmemMapCommand: Command<StateInput, { dimms: MapDimm[] }> = {
   name: "pmem map",
   summary: "Each host DIMM from end to end: namespaces, reservations, management and data areas, extents, free space, broken pages",
-  run: (input) => wrap(() => withHost(input, (b) => ({ dimms: pmemMap(b, readLedger(input.state).domains) }), { readOnly: true })),
+  // A living host's ledger is in memory, kept in line with every mutation.
+  run: (input) => wrap(() => withHost(input, (b) => ({ dimms: pmemMap(b, (input.live?.toolstack.ledger ?? readLedger(input.state)).domains) }), { readOnly: true })),
 };
