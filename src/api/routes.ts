@@ -161,7 +161,8 @@ export const routes = [
     input: z.object({ mfn: safeInt("an MFN").describe("machine frame number (number, or decimal/0x hex text)") }).strict(),
     output: out.hostMceOutput,
     run: (i, { state, live }) => hostMceCommand.run({ state, live, mfn: i.mfn }),
-    change: () => ({ kind: "host.mce" }),
+    // The owner's name, so a page showing that domain's guest (its ARS) knows to look again.
+    change: (_i, o) => ({ kind: "host.mce", ...(o.domain !== null ? { domain: o.domain } : {}) }),
   }),
   route({
     id: "addHostDimm", method: "POST", path: "/api/host/dimms", cli: "vnvdimm host add-dimm",

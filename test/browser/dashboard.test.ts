@@ -1,8 +1,8 @@
 // The dashboard in a real browser against a real daemon: `vnvdimm up` on a
 // temp state dir, Debian's Chromium driven by playwright-core. It creates a
 // domain through the form (keyboard only), checks that the picture and the
-// list show it (the same MFNs the API reports), injects an MCE from the page,
-// sees a CLI change arrive over SSE, and saves a screenshot as an artifact
+// list show it (the same MFNs the API reports), injects an MCE from the page
+// and reads the guest's scrub results (ARS), sees a CLI change arrive over SSE, and saves a screenshot as an artifact
 // (test-artifacts/dashboard.png; UPDATE_SCREENSHOT=1 also refreshes
 // docs/dashboard.png for the README).
 import { after, before, describe, test } from "node:test";
@@ -19,7 +19,9 @@ const missing = chromiumMissing();
 // On CI the browser test must run: a missing Chromium fails there instead of skipping.
 const skip = missing !== null && !process.env.CI ? missing : false;
 
-interface ApiDomain { name: string; status: string; vnvdimms: { id: string; smfn: number; nrPages: number; node: number }[] }
+interface ApiDomain { name: string; status: string; vnvdimms: { id: string; smfn: number; nrPages: number; node: number; gpa: number | null }[] }
+
+const hex = (n: number) => `0x${n.toString(16)}`;
 
 async function apiDomains(d: Daemon): Promise<ApiDomain[]> {
   const r = await fetch(new URL("api/domains", d.url));
@@ -192,9 +194,40 @@ describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
     await dialog.getByRole("textbox", { name: "Page in the extent" }).fill("100");
     await dialog.getByRole("textbox", { name: "Page in the extent" }).press("Enter");
     await dialog.waitFor({ state: "hidden" });
+    await page.locator(".statusbar.ok").filter({ hasText: `Injected an MCE on MFN ${hex(v1.smfn + 100)}: domain web1's running guest was told and scrubbed` }).waitFor();
     const marker = page.locator(`.broken-marker[data-mfn="${v1.smfn + 100}"]`);
     await marker.waitFor();
     assert.equal(await page.locator('.dimm[data-dimm="1"] .broken-marker').count(), 1);
+  });
+
+  test("the guest's scrub results show the broken range and the error its driver handled, and follow a CLI MCE live", async () => {
+    const web1 = (await apiDomains(daemon)).find((d) => d.name === "web1")!;
+    const [v0, v1] = [web1.vnvdimms.find((v) => v.id === "vnvdimm0")!, web1.vnvdimms.find((v) => v.id === "vnvdimm1")!];
+    const opener = page.getByRole("button", { name: "Scrub results of web1: the broken ranges its guest sees" });
+    await opener.focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: "Scrub results of web1" });
+    await dialog.waitFor();
+    const records = dialog.getByRole("table", { name: "Broken ranges seen by the guest" });
+    const row = records.locator(`tr[data-address="${hex(v1.gpa! + 100 * 4096)}"]`);
+    await row.waitFor();
+    const cells = await row.locator("th, td").allInnerTexts();
+    assert.deepEqual(cells, ["1", "vnvdimm1", hex(v1.gpa! + 100 * 4096), "4 KiB", hex(v1.smfn + 100)], "DIMM = handle − 1, the guest address, its length and the host page behind it");
+    const events = dialog.getByRole("table", { name: "Notifications the guest's driver handled" });
+    await events.locator('tr[data-kind="uncorrectable-error"]').waitFor();
+    assert.match(await events.innerText(), /uncorrectable-error/);
+    assert.match(await dialog.getByRole("status").innerText(), /Scrubbed at [\d:]+: 1 broken range/);
+
+    // A machine check from the CLI reaches the open view over SSE: the guest was told, the view scrubs again.
+    const r = await runCli(["host", "mce", hex(v0.smfn + 7), "--state", state]);
+    assert.equal(r.code, 0, r.err);
+    await records.locator(`tr[data-address="${hex(v0.gpa! + 7 * 4096)}"]`).waitFor();
+    assert.equal(await events.locator('tr[data-kind="uncorrectable-error"]').count(), 2);
+    assert.match(await dialog.getByRole("status").innerText(), /2 broken ranges/);
+
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    assert.equal(await focused(page), "Scrub results of web1: the broken ranges its guest sees", "focus returns to the button that opened it");
   });
 
   test("a change made with the CLI arrives over SSE, without a reload", async () => {
@@ -234,6 +267,7 @@ describe("dashboard in Chromium", { skip, timeout: 180_000 }, () => {
     await activity.locator(".activity-step").waitFor();
     await dialog.waitFor({ state: "hidden" });
     await page.unroute(held);
+    await page.locator(".statusbar.ok .ok-line").filter({ hasText: /^Attached vnvdimm\d+ to web1: hotplugged into the running guest$/ }).waitFor();
     await card.getByRole("rowheader", { name: "extra" }).waitFor();
 
     const added = (await apiDomains(daemon)).find((d) => d.name === "web1")!.vnvdimms.find((v) => !["vnvdimm0", "vnvdimm1"].includes(v.id))!;

@@ -4,15 +4,16 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { flushSync } from "react-dom";
 import { del, enc, getToken, postJson, setToken } from "./api/client";
-import { useServerEvents } from "./api/events";
+import { changesGuestArs, useServerEvents } from "./api/events";
 import { useActions, type AskToken } from "./api/use-actions";
 import { useDashboardData } from "./api/use-dashboard-data";
-import type { Domain, Vnvdimm } from "./api/types";
+import type { ChangeEvent, Domain, Vnvdimm } from "./api/types";
 import { DomainsPanel } from "./components/DomainsPanel";
 import { ErrorLine } from "./components/ErrorLine";
 import { Header } from "./components/Header";
 import { PmemMap } from "./components/PmemMap";
 import { StatusBar } from "./components/StatusBar";
+import { ArsDialog } from "./dialogs/ArsDialog";
 import { AttachDialog } from "./dialogs/AttachDialog";
 import { ConfirmDialog } from "./dialogs/ConfirmDialog";
 import { CreateDomainDialog, type RunAction } from "./dialogs/CreateDomainDialog";
@@ -26,6 +27,7 @@ type OpenDialog =
   | { kind: "create" }
   | { kind: "attach"; domain: Domain }
   | { kind: "mce"; domain: Domain | null }
+  | { kind: "ars"; domain: Domain }
   | { kind: "delete"; domain: Domain }
   | { kind: "detach"; domain: Domain; vnvdimm: Vnvdimm };
 
@@ -65,7 +67,13 @@ export function App() {
   }, [refresh]);
   useEffect(() => () => { if (timer.current) clearTimeout(timer.current); }, []);
 
-  const connection = useServerEvents({ onChange: refreshSoon, onProgress: actions.onProgress });
+  // An open scrub view fetches again when a change reaches its guest.
+  const [arsVersion, setArsVersion] = useState(0);
+  const onChange = (e: ChangeEvent | null) => {
+    refreshSoon();
+    if (dialog?.kind === "ars" && changesGuestArs(e, dialog.domain.name)) setArsVersion((n) => n + 1);
+  };
+  const connection = useServerEvents({ onChange, onProgress: actions.onProgress });
 
   const { run: runAction } = actions;
   const run: RunAction = useCallback(async (label, fn, opts) => {
@@ -85,6 +93,7 @@ export function App() {
     attach: (d: Domain) => setDialog({ kind: "attach", domain: d }),
     detach: (d: Domain, v: Vnvdimm) => setDialog({ kind: "detach", domain: d, vnvdimm: v }),
     injectMce: (d: Domain) => setDialog({ kind: "mce", domain: d }),
+    showArs: (d: Domain) => setDialog({ kind: "ars", domain: d }),
   };
   const closeDialog = () => setDialog(null);
 
@@ -136,6 +145,9 @@ export function App() {
       )}
       {dialog?.kind === "attach" && <AttachDialog domain={dialog.domain} nodes={nodes} run={run} activity={actions.activity} onClose={closeDialog} />}
       {dialog?.kind === "mce" && data && <MceDialog domains={data.domains.domains} domain={dialog.domain} run={run} activity={actions.activity} onClose={closeDialog} />}
+      {dialog?.kind === "ars" && (
+        <ArsDialog domain={data?.domains.domains.find((d) => d.name === dialog.domain.name) ?? dialog.domain} version={arsVersion} onClose={closeDialog} />
+      )}
       {dialog?.kind === "delete" && (
         <ConfirmDialog title={`Delete ${dialog.domain.name}?`} confirm="Delete" activity={actions.activity} onClose={closeDialog} onConfirm={() => void confirmDelete(dialog.domain)}
           body={<p>Its {dialog.domain.vnvdimms.length} extent(s) are zeroed and released for other domains: the data on them is gone. Creating <strong>{dialog.domain.name}</strong> again allocates and provisions afresh.</p>} />

@@ -43,3 +43,15 @@ export function useServerEvents(handlers: EventHandlers): Connection {
 
   return connection;
 }
+
+const GUEST_ARS_KINDS = new Set(["host.mce", "vnvdimm.attached", "vnvdimm.detached", "domain.started", "domain.destroyed"]);
+
+/**
+ * Whether a change may alter what a domain's guest scrub (ARS) shows: a
+ * machine check, a hotplug or unplug, or the guest restarting; null (after a
+ * reconnect) may be anything. A host.mce without a domain hit a free page, so
+ * concerns no guest.
+ */
+export function changesGuestArs(e: ChangeEvent | null, name: string): boolean {
+  return e === null || (GUEST_ARS_KINDS.has(e.kind) && e.domain === name);
+}

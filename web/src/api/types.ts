@@ -92,3 +92,30 @@ export interface ChangeEvent {
   kind: string;
   domain?: string;
 }
+
+/** An Address Range Scrub in the guest (GET /api/domains/{name}/ars). */
+export interface GuestArs {
+  /** The broken ranges a scrub finds now: guest-physical, by NFIT handle (DIMM slot + 1). */
+  records: { handle: number; address: number; length: number }[];
+  /** The notifications the running guest's driver handled, oldest first. */
+  events: { at: string; kind: string; records: number }[];
+}
+
+/** POST /api/host/mce */
+export interface MceResult {
+  mfn: number;
+  owner: number | null;
+  domain: string | null;
+  region: string;
+  alreadyBroken: boolean;
+  /** The owner's running guest was notified and ran ARS. */
+  guestTold: boolean;
+}
+
+/** POST /api/domains/{name}/vnvdimms */
+export interface AttachResult {
+  name: string;
+  extent: { id: string; slot: number; smfn: number; nrPages: number; node: number };
+  /** The running builtin guest was hotplugged (it re-read its FIT). */
+  hotplugged: boolean;
+}

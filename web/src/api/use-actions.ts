@@ -16,9 +16,9 @@ export type Outcome = { kind: "ok"; text: string } | { kind: "error"; text: stri
 
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
-export interface ActionOptions {
-  /** Said when the action succeeds. */
-  done: string;
+export interface ActionOptions<T = unknown> {
+  /** Said when the action succeeds; from the daemon's answer when it depends on it. */
+  done: string | ((value: T) => string);
   /** The caller shows errors itself (a dialog that stays open to fix the input). */
   quietErrors?: boolean;
 }
@@ -39,7 +39,7 @@ export function useActions(askToken: AskToken) {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const current = useRef<string | null>(null);
 
-  const run = useCallback(async <T,>(label: string, fn: (operationId: string) => Promise<T>, opts: ActionOptions): Promise<ActionResult<T>> => {
+  const run = useCallback(async <T,>(label: string, fn: (operationId: string) => Promise<T>, opts: ActionOptions<T>): Promise<ActionResult<T>> => {
     setOutcome(null);
     let asked = false;
     for (;;) {
@@ -48,7 +48,7 @@ export function useActions(askToken: AskToken) {
       setActivity({ id, label });
       try {
         const value = await fn(id);
-        setOutcome({ kind: "ok", text: opts.done });
+        setOutcome({ kind: "ok", text: typeof opts.done === "string" ? opts.done : opts.done(value) });
         return { ok: true, value };
       } catch (e) {
         const err = asApiError(e);

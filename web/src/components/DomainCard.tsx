@@ -15,6 +15,7 @@ export interface DomainActions {
   attach: (d: Domain) => void;
   detach: (d: Domain, v: Vnvdimm) => void;
   injectMce: (d: Domain) => void;
+  showArs: (d: Domain) => void;
 }
 
 export interface DomainCardProps {
@@ -98,6 +99,9 @@ export function DomainCard({ domain: d, color, namespaces, selected, busy, actio
           <ActionButton small action="attach" unavailable={busy && BUSY} onClick={() => actions.attach(d)} label={`Attach a vNVDIMM to ${d.name}`}>Attach…</ActionButton>
           <ActionButton small unavailable={(busy && BUSY) || (!running && "Start the domain first: a stopped domain owns no pages in the hypervisor") || (d.vnvdimms.length === 0 && "The domain has no vNVDIMM")}
             onClick={() => actions.injectMce(d)} label={`Inject an MCE into a page of ${d.name}`}>Inject MCE…</ActionButton>
+          <ActionButton small action="ars" unavailable={(!running && "Start the domain first: only a running guest can scrub")
+            || (d.backend === "qemu" && "QEMU's NVDIMM has no ARS; the real guest sees broken pages as badblocks at its next boot")}
+            onClick={() => actions.showArs(d)} label={`Scrub results of ${d.name}: the broken ranges its guest sees`}>Scrub results…</ActionButton>
           <ActionButton small variant="danger" unavailable={(busy && BUSY) || (running && "Destroy it first: only a stopped domain's extents can be released")}
             onClick={() => actions.remove(d)} label={`Delete ${d.name} and release its extents`}>Delete…</ActionButton>
         </div>

@@ -10,6 +10,8 @@ export interface ModalProps {
   onClose: () => void;
   onSubmit: () => void;
   submitLabel: string;
+  /** The button that closes without acting: "Cancel" unless the dialog only shows something. */
+  cancelLabel?: string;
   submitDisabled?: boolean;
   danger?: boolean;
   wide?: boolean;
@@ -57,7 +59,7 @@ export function Modal(p: ModalProps) {
         <div className="modal-body">{p.children}</div>
         {p.footer}
         <footer className="modal-actions">
-          <button type="button" className="button" onClick={p.onClose}>Cancel</button>
+          <button type="button" className="button" onClick={p.onClose}>{p.cancelLabel ?? "Cancel"}</button>
           <button type="submit" className={p.danger ? "button danger" : "button primary"} aria-disabled={p.submitDisabled ? true : undefined}>{p.submitLabel}</button>
         </footer>
       </form>

@@ -3,11 +3,12 @@
 import { useId, useState } from "react";
 import { enc, postJson, type ApiError } from "../api/client";
 import type { Activity } from "../api/use-actions";
-import type { Domain } from "../api/types";
+import type { AttachResult, Domain } from "../api/types";
 import { ActivityLine } from "../components/ActivityLine";
 import { ErrorLine } from "../components/ErrorLine";
 import { Modal } from "../components/Modal";
 import { emptyRow, specText } from "../lib/config-text";
+import { attachDone } from "../lib/result-text";
 import type { RunAction } from "./CreateDomainDialog";
 import { VnvdimmFields } from "./VnvdimmFields";
 
@@ -19,17 +20,19 @@ export function AttachDialog(p: { domain: Domain; nodes: number[]; run: RunActio
   const [error, setError] = useState<ApiError | null>(null);
   const spec = raw ?? specText(row);
   const name = p.domain.name;
+  const running = p.domain.status === "running";
 
   const submit = async () => {
     setError(null);
-    const r = await p.run(`Attaching a vNVDIMM to ${name}`, (op) => postJson(`api/domains/${enc(name)}/vnvdimms`, { spec, force }, op), { done: `Attached a vNVDIMM to ${name}`, quietErrors: true });
+    const r = await p.run(`Attaching a vNVDIMM to ${name}`, (op) => postJson<AttachResult>(`api/domains/${enc(name)}/vnvdimms`, { spec, force }, op),
+      { done: (a) => attachDone(a, running), quietErrors: true });
     if (r.ok) p.onClose();
     else setError(r.error);
   };
 
   return (
     <Modal wide title={`Attach a vNVDIMM to ${name}`} onClose={p.onClose} onSubmit={() => void submit()} submitLabel="Attach" submitDisabled={p.activity !== null}
-      description={p.domain.status === "running" ? "Hotplug: the guest is notified and finds the new NVDIMM through _FIT." : "The domain is stopped; the vNVDIMM is there when it starts."}
+      description={running ? "Hotplug: the guest is notified and finds the new NVDIMM through _FIT." : "The domain is stopped; the vNVDIMM is there when it starts."}
       footer={<>{error && <ErrorLine error={error} />}{p.activity && <ActivityLine activity={p.activity} />}</>}>
       {raw === null ? (
         <VnvdimmFields row={row} nodes={p.nodes} label="New vNVDIMM" onChange={setRow} />

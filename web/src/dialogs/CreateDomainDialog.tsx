@@ -3,7 +3,7 @@
 // hint, naming the line) is shown here and the dialog stays open to fix it.
 import { useId, useState } from "react";
 import { postJson, type ApiError } from "../api/client";
-import type { Activity, ActionResult } from "../api/use-actions";
+import type { ActionOptions, Activity, ActionResult } from "../api/use-actions";
 import { ActivityLine } from "../components/ActivityLine";
 import { ErrorLine } from "../components/ErrorLine";
 import { Modal } from "../components/Modal";
@@ -11,7 +11,7 @@ import { configText, emptyRow, type DomainForm } from "../lib/config-text";
 import { VnvdimmFields } from "./VnvdimmFields";
 
 export interface RunAction {
-  <T>(label: string, fn: (operationId: string) => Promise<T>, opts: { done: string; quietErrors?: boolean }): Promise<ActionResult<T>>;
+  <T>(label: string, fn: (operationId: string) => Promise<T>, opts: ActionOptions<T>): Promise<ActionResult<T>>;
 }
 
 export interface CreateDomainDialogProps {

@@ -4,11 +4,12 @@
 import { useId, useState } from "react";
 import { postJson, type ApiError } from "../api/client";
 import type { Activity } from "../api/use-actions";
-import type { Domain } from "../api/types";
+import type { Domain, MceResult } from "../api/types";
 import { ActivityLine } from "../components/ActivityLine";
 import { ErrorLine } from "../components/ErrorLine";
 import { Modal } from "../components/Modal";
 import { hex, parseMfn } from "../lib/format";
+import { mceDone } from "../lib/result-text";
 import type { RunAction } from "./CreateDomainDialog";
 
 interface Target { key: string; domain: string; id: string; smfn: number; nrPages: number }
@@ -33,14 +34,14 @@ export function MceDialog(p: { domains: Domain[]; domain: Domain | null; run: Ru
   const submit = async () => {
     if (mfn === null) return;
     setError(null);
-    const r = await p.run(`Injecting an MCE on MFN ${hex(mfn)}`, (op) => postJson("api/host/mce", { mfn: hex(mfn) }, op), { done: `Injected an MCE on MFN ${hex(mfn)}`, quietErrors: true });
+    const r = await p.run(`Injecting an MCE on MFN ${hex(mfn)}`, (op) => postJson<MceResult>("api/host/mce", { mfn: hex(mfn) }, op), { done: mceDone, quietErrors: true });
     if (r.ok) p.onClose();
     else setError(r.error);
   };
 
   return (
     <Modal title="Inject a machine check" onClose={p.onClose} onSubmit={() => void submit()} submitLabel="Inject MCE" danger submitDisabled={mfn === null || p.activity !== null}
-      description="The page is marked broken in the frame table and never handed out again; its owner domain is told, and the builtin device model reports it through ARS."
+      description="The page is marked broken in the frame table and never handed out again; its owner domain is told: a running builtin guest is notified and scrubs (ARS), and sees the broken range."
       footer={<>{error && <ErrorLine error={error} />}{p.activity && <ActivityLine activity={p.activity} />}</>}>
       <fieldset className="radio-row">
         <legend className="sr-only">Which page</legend>
