@@ -13,7 +13,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,6 +65,8 @@ test("every marked README block prints what the README shows", { timeout: 300_00
   const found = blocks(lines);
   assert.ok(found.length >= 3, "the walk-through is marked");
   const cwd = mkdtempSync(join(tmpdir(), "vnvdimm-readme-"));
+  // The README's inspect examples read the checkout's samples/ by a relative path.
+  symlinkSync(join(ROOT, "samples"), join(cwd, "samples"));
   const shim = join(cwd, ".bin");
   mkdirSync(shim);
   writeFileSync(join(shim, "vnvdimm"), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, "bin", "vnvdimm")}" "$@"\n`);
