@@ -20,7 +20,9 @@ export interface Daemon {
   child: ChildProcess;
   stderr(): string;
   /** SIGTERM, then the exit status and what it printed. */
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  /** Settles when the process has exited, however it did. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export function tempDir(prefix: string): string {
@@ -60,7 +62,7 @@ export function startDaemon(state: string, extra: string[] = [], o: { cwd?: stri
   let stdout = "", stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (t: string) => { stdout += t; });
   child.stderr!.setEncoding("utf8").on("data", (t: string) => { stderr += t; });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`vnvdimm up did not start in 60 s: ${stderr}`)); }, 60_000);
     const poll = setInterval(() => {
@@ -72,15 +74,14 @@ export function startDaemon(state: string, extra: string[] = [], o: { cwd?: stri
       clearTimeout(timer);
       const token = readFileSync(join(state, "api-token"), "utf8").trim();
       resolve({
-        state, url: info.url, token, child, stderr: () => stderr,
+        state, url: info.url, token, child, stderr: () => stderr, exited,
         stop: async (signal = "SIGTERM") => {
-          if (child.exitCode === null) child.kill(signal);
-          const code = await exited;
-          return { code, stdout, stderr };
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return { ...(await exited), stdout, stderr };
         },
       });
     }, 20);
-    void exited.then((code) => {
+    void exited.then(({ code }) => {
       clearInterval(poll);
       clearTimeout(timer);
       reject(new Error(`vnvdimm up exited with ${code}: ${stderr}`));
