@@ -4,7 +4,7 @@
 // pages. Built from what a boot finds (labels, records, the hypervisor's
 // regions) and the toolstack's ledger — never from what the spec promised.
 import { PAGE_BYTES } from "../hypervisor/index.js";
-import { readLedger, type LedgerDomain } from "../toolstack/index.js";
+import { readLedger, type Ledger } from "../toolstack/index.js";
 import type { BootedHost } from "../toolstack/host-boot.js";
 import type { Command } from "./command.js";
 import { withHost, type StateInput } from "./host-commands.js";
@@ -46,15 +46,22 @@ function dataSpans(start: bigint, end: bigint, toDpa: (mfn: number) => bigint, e
   return out;
 }
 
-function ledgerExtents(domains: LedgerDomain[]) {
-  return domains.flatMap((d) => d.extents.map((e) => ({
-    smfn: e.smfn, nrPages: e.nrPages,
-    seg: { kind: "extent" as const, domain: d.name, vnvdimm: e.id, status: e.state === "allocating" ? "allocating" : d.status, labelPages: e.nrLabelPages },
-  })));
+/** Every extent the ledger holds, released ones too: pages awaiting their scrub or kept by delete --keep-data are not free. */
+function ledgerExtents(l: Pick<Ledger, "domains" | "released">) {
+  return [
+    ...l.domains.flatMap((d) => d.extents.map((e) => ({
+      smfn: e.smfn, nrPages: e.nrPages,
+      seg: { kind: "extent" as const, domain: d.name, vnvdimm: e.id, status: e.state === "allocating" ? "allocating" : d.status, labelPages: e.nrLabelPages },
+    }))),
+    ...l.released.map((r) => ({
+      smfn: r.smfn, nrPages: r.nrPages,
+      seg: { kind: "extent" as const, domain: `${r.from} (deleted)`, vnvdimm: r.id, status: r.keep ? "kept" : "awaiting scrub" },
+    })),
+  ];
 }
 
-export function pmemMap(b: BootedHost, domains: LedgerDomain[]): MapDimm[] {
-  const extents = ledgerExtents(domains);
+export function pmemMap(b: BootedHost, l: Pick<Ledger, "domains" | "released">): MapDimm[] {
+  const extents = ledgerExtents(l);
   return b.dimms.map(({ dimm, scan }) => {
     const h = b.host.dimms.find((x) => x.handle === dimm.handle)!;
     const toMfn = (dpa: bigint) => Number((dimm.spa + dpa - dimm.mappingDpa) / PAGE);
@@ -110,5 +117,5 @@ export const pmemMapCommand: Command<StateInput, { dimms: MapDimm[] }> = {
   name: "pmem map",
   summary: "Each host DIMM from end to end: namespaces, reservations, management and data areas, extents, free space, broken pages",
   // A living host's ledger is in memory, kept in line with every mutation.
-  run: (input) => wrap(() => withHost(input, (b) => ({ dimms: pmemMap(b, (input.live?.toolstack.ledger ?? readLedger(input.state)).domains) }), { readOnly: true })),
+  run: (input) => wrap(() => withHost(input, (b) => ({ dimms: pmemMap(b, input.live?.toolstack.ledger ?? readLedger(input.state)) }), { readOnly: true })),
 };

@@ -117,7 +117,11 @@ export function crossProblems(domains: DomainsAnswer, regions: RegionRow[], map:
   });
   const segs = map.dimms.flatMap((m) => m.segments);
   const drawn = segs.filter((s) => s.kind === "extent").map((s) => `${s.domain}/${s.vnvdimm}@${s.smfn}+${s.nrPages}:${s.status}`).sort();
-  const listed = domains.domains.flatMap((d) => d.vnvdimms.map((v) => `${d.name}/${v.id}@${v.smfn}+${v.nrPages}:${v.state === "held" ? d.status : "allocating"}`)).sort();
+  const listed = [
+    ...domains.domains.flatMap((d) => d.vnvdimms.map((v) => `${d.name}/${v.id}@${v.smfn}+${v.nrPages}:${v.state === "held" ? d.status : "allocating"}`)),
+    // Released extents are not free: the map draws them too, as their deleted domain's.
+    ...domains.released.map((r) => `${r.from} (deleted)/${r.id}@${r.smfn}+${r.nrPages}:${r.keep ? "kept" : "awaiting scrub"}`),
+  ].sort();
   if (drawn.join() !== listed.join()) p.push(`the map draws ${drawn.join(" ")}; the list has ${listed.join(" ")}`);
   for (const r of regions) {
     const mine = segs.filter((s) => s.smfn !== null && inRegion(r, s.smfn));

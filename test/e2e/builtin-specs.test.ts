@@ -176,6 +176,10 @@ test("delete --keep-data keeps the pages out of the pool, owned by nobody, until
   assert.match(await ok("delete", "keep", "--keep-data", "--state", state), /keep their data, owned by nobody, until `vnvdimm reclaim --scrub`/);
   assert.equal(extentIsZero(state, e.smfn, e.nrPages), false);
   assert.match(await ok("list", "--state", state), /Kept by delete --keep-data, owned by nobody: keep\/vnvdimm0@0x[0-9a-f]+/);
+  // The map never draws kept pages as free.
+  const map = JSON.parse(await ok("pmem", "map", "--json", "--state", state)) as { dimms: { segments: { kind: string; smfn: number | null; status?: string; domain?: string }[] }[] };
+  const seg = map.dimms.flatMap((m) => m.segments).find((x) => x.smfn === e.smfn);
+  assert.deepEqual([seg?.kind, seg?.domain, seg?.status], ["extent", "keep (deleted)", "kept"]);
 
   await ok("create", cfg("next", `'size=32M, node=0, namespace=raw:data'`), "--state", state);
   assert.notEqual(extentOf(state, "next").smfn, e.smfn, "a kept extent is never handed out");
