@@ -41,7 +41,7 @@ test("10 parallel CLI writers, 10 rounds: no extent owned twice, nothing lost, e
   }
   const cfg = (n: string) => {
     const p = join(dir, `${n}.cfg`);
-    writeFileSync(p, `name = "${n}"\nmemory = 256\nvnvdimms = [ 'size=24M, namespace=fsdax:d', 'size=16M' ]\n`);
+    writeFileSync(p, `name = "${n}"\nmemory = 256\nvnvdimms = [ 'size=32M, namespace=fsdax:d', 'size=16M' ]\n`);
     return p;
   };
   const alive = new Map<string, number[]>();

@@ -24,7 +24,9 @@ const namespace: fc.Arbitrary<NamespaceRequest> = fc.oneof(
 
 const sized: fc.Arbitrary<VnvdimmConfig> = fc.option(namespace, { nil: undefined }).chain((ns) => {
   const gigAligned = ns !== undefined && "alignBytes" in ns && ns.alignBytes === GiB;
-  const sizeBytes = gigAligned ? fc.bigInt(1n, 64n * 1024n).map((k) => k * GiB) : fc.bigInt(8n, 1n << 25n).map((k) => k * 2n * MiB);
+  // A namespace comes in 16 MiB steps; a vNVDIMM without one in 2 MiB steps.
+  const sizeBytes = gigAligned ? fc.bigInt(1n, 64n * 1024n).map((k) => k * GiB)
+    : ns !== undefined ? fc.bigInt(1n, 1n << 22n).map((k) => k * 16n * MiB) : fc.bigInt(8n, 1n << 25n).map((k) => k * 2n * MiB);
   return fc.record({
     sizeBytes,
     labelPages: fc.bigInt(32n, (1n << 19n) - 1n),

@@ -6,7 +6,10 @@ import { finding, quote, type Finding, type SourcePos } from "./config-error.js"
 import { addProblem, findingsFromIssues, rule, type Checked, type Place, type Problem } from "./rules.js";
 import { splitSpec, type SpecPair } from "./spec-pairs.js";
 import * as R from "./spec-rules.js";
-import { formatSize, GiB, roundUp } from "./value-text.js";
+import { formatSize, GiB, MiB, roundUp } from "./value-text.js";
+
+/** Linux's namespace granularity (ndctl and the kernel align a namespace's size to 16 MiB). */
+const NAMESPACE_STEP = 16n * MiB;
 import { closest } from "./suggest.js";
 import { PAGE_BYTES, type MfnVnvdimm, type NamespaceRequest, type SizedVnvdimm, type VnvdimmConfig } from "./types.js";
 
@@ -63,6 +66,12 @@ const SizeSchema = z.object({
   needs("image", ["fsdax"], "namespace=fsdax");
   needs("sector_size", ["sector"], "namespace=sector");
   needs("align", ["fsdax", "devdax"], "namespace=fsdax or namespace=devdax");
+  // Linux (and ndctl) size a namespace in 16 MiB steps: say so instead of handing the guest less than was asked for.
+  if (mode !== undefined && s.size % NAMESPACE_STEP !== 0n) {
+    const down = s.size - (s.size % NAMESPACE_STEP);
+    const got = down > 0n ? `the guest would see ${formatSize(down)}` : "the guest would see no namespace";
+    addProblem(ctx, "size", conflict(`a namespace comes in 16M steps, so size=${formatSize(s.size)} is not one: ${got}`, `use size=${formatSize(roundUp(s.size, NAMESPACE_STEP))}${down > 0n ? ` or size=${formatSize(down)}` : ""}`));
+  }
   if (s.align === GiB && s.size % GiB !== 0n) {
     addProblem(ctx, "align", conflict("align=1G needs a size that is a multiple of 1G", `use size=${formatSize(roundUp(s.size, GiB))} or align=2M`));
   }
