@@ -30,7 +30,13 @@ export default tseslint.config(
     rules: { ...reactHooks.configs.flat.recommended.rules, "react-hooks/exhaustive-deps": "error" },
   },
   {
-    files: ["scripts/**/*.mjs", "bin/**"],
+    files: ["scripts/**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+  {
+    // CommonJS, like the CLI bundle it loads (bin/package.json).
+    files: ["bin/vnvdimm"],
+    languageOptions: { sourceType: "commonjs", globals: { process: "readonly", console: "readonly", require: "readonly", __dirname: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

@@ -2,29 +2,34 @@
 // and URL) and `<state>/api-token` (mode 0600, the bearer token that every
 // mutating call must carry). The CLI reads both to send its verbs to the
 // daemon instead of acting on the state directory behind its back.
-import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 
 export const daemonPaths = (state: string) => ({ info: join(state, "daemon.json"), token: join(state, "api-token") });
 
-const DaemonInfoSchema = z.object({
-  pid: z.number().int().positive(),
-  url: z.string().url(),
-  bind: z.string(),
-  port: z.number().int().nonnegative(),
-  startedAt: z.string(),
-});
-export type DaemonInfo = z.output<typeof DaemonInfoSchema>;
+export interface DaemonInfo { pid: number; url: string; bind: string; port: number; startedAt: string }
+
+/**
+ * The record's fields, checked by hand rather than with zod: the CLI reads
+ * it before every verb, and zod's schemas cost more to load than the call.
+ */
+function asDaemonInfo(v: unknown): DaemonInfo | undefined {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  const { pid, url, bind, port, startedAt } = o;
+  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  if (typeof url !== "string" || !URL.canParse(url.trim())) return undefined;
+  if (typeof bind !== "string" || typeof startedAt !== "string") return undefined;
+  if (typeof port !== "number" || !Number.isSafeInteger(port) || port < 0) return undefined;
+  return { pid, url: url.trim(), bind, port, startedAt };
+}
 
 /** The daemon record, or undefined when there is none or it is unreadable (a half-written file is no daemon). */
 export function readDaemonInfo(state: string): DaemonInfo | undefined {
   const p = daemonPaths(state).info;
   if (!existsSync(p)) return undefined;
   try {
-    const r = DaemonInfoSchema.safeParse(JSON.parse(readFileSync(p, "utf8")));
-    return r.success ? r.data : undefined;
+    return asDaemonInfo(JSON.parse(readFileSync(p, "utf8")));
   } catch {
     return undefined;
   }
@@ -55,9 +60,13 @@ export function removeDaemonInfo(state: string, pid: number): void {
   }
 }
 
-/** A fresh random token, written with mode 0600. */
+/**
+ * A fresh random token, written with mode 0600. Web Crypto's CSPRNG, the
+ * same as randomBytes: importing node:crypto would load all of it into
+ * every CLI process, which reads this module at start-up.
+ */
 export function writeToken(state: string): string {
-  const token = randomBytes(24).toString("base64url");
+  const token = Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
   writePrivate(daemonPaths(state).token, token + "\n");
   return token;
 }

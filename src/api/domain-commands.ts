@@ -10,6 +10,7 @@ import { AgentError, LockTimeoutError, type BuiltinDomain, QemuArgvError, QemuGu
 import { GuestMemoryFault, NamespaceIoError } from "../devicemodel/index.js";
 import { FormatError } from "../formats/index.js";
 import type { Command } from "./command.js";
+import { SUMMARY } from "./verbs.js";
 import { UserError, type UserErrorCode } from "./errors.js";
 import { asUserError, type StateInput } from "./host-commands.js";
 import { setupUserError } from "./setup-commands.js";
@@ -75,7 +76,7 @@ export interface CreateInput extends StateInput {
   images?: ImagePolicy;
 }
 export const createCommand: Command<CreateInput, CreateResult> = {
-  name: "create", summary: "Create a domain from an xl-style config, or start a stopped one on the same pages",
+  name: "create", summary: SUMMARY["create"],
   run: (i) => synced(i, () => wrap(() => createDomain(i.state, {
     configText: i.config, ...(i.configFile ? { configFile: i.configFile } : {}), force: i.force ?? false, ...(i.backend ? { backend: i.backend } : {}),
     ...(i.images ? { images: i.images } : {}),
@@ -93,24 +94,24 @@ async function syncedAsync<T>(i: StateInput, fn: () => Promise<T>): Promise<T> {
 }
 
 export const listCommand: Command<StateInput, Awaited<ReturnType<typeof listDomainsLive>>> = {
-  name: "list", summary: "List domains, their vNVDIMMs and host extents; qemu domains as QEMU reports them",
+  name: "list", summary: SUMMARY["list"],
   run: (i) => wrapAsync(() => listDomainsLive(i.state, i.live?.list())),
 };
 
 export const destroyCommand: Command<StateInput & { name: string }, Awaited<ReturnType<typeof destroyRunningDomain>>> = {
-  name: "destroy", summary: "Stop a domain (a qemu guest powers off); its extents stay held for it (contents intact)",
+  name: "destroy", summary: SUMMARY["destroy"],
   run: (i) => syncedAsync(i, () => wrapAsync(() => destroyRunningDomain(i.state, i.name))),
 };
 
 type Progress = { onProgress?: (label: string, done: number, total: number) => void };
 
 export const deleteCommand: Command<StateInput & Progress & { name: string; keepData?: boolean }, ReturnType<typeof deleteDomain>> = {
-  name: "delete", summary: "Delete a stopped domain: its pages are zeroed and freed (or kept, owned by nobody, with keep-data)",
+  name: "delete", summary: SUMMARY["delete"],
   run: (i) => synced(i, () => wrap(() => deleteDomain(i.state, i.name, { keepData: i.keepData ?? false, ...(i.onProgress ? { onProgress: i.onProgress } : {}) }))),
 };
 
 export const attachCommand: Command<StateInput & { name: string; spec: string; force?: boolean; images?: ImagePolicy }, Awaited<ReturnType<typeof attachToDomain>>> = {
-  name: "attach", summary: "Hotplug a vNVDIMM into a domain: a running builtin guest re-reads its FIT (with `vnvdimm up`), a running qemu domain gets it through QMP",
+  name: "attach", summary: SUMMARY["attach"],
   run: (i) => wrapAsync(async () => {
     let r: Awaited<ReturnType<typeof attachToDomain>> | undefined;
     try {
@@ -124,7 +125,7 @@ export const attachCommand: Command<StateInput & { name: string; spec: string; f
 };
 
 export const detachCommand: Command<StateInput & Progress & { name: string; id: string }, ReturnType<typeof detachFromDomain>> = {
-  name: "detach", summary: "Hot-unplug a vNVDIMM from a domain; its extent is zeroed and freed (QEMU cannot: stop a qemu domain first)",
+  name: "detach", summary: SUMMARY["detach"],
   run: (i) => synced(i, () => wrap(() => {
     // The unplug handshake with a running guest comes first: its pages leave the P2M before they are zeroed.
     if (readLedger(i.state).domains.some((d) => d.name === i.name && d.backend === "builtin")) i.live?.release(i.name, i.id);
@@ -133,7 +134,7 @@ export const detachCommand: Command<StateInput & Progress & { name: string; id: 
 };
 
 export const reclaimCommand: Command<StateInput & Progress & { scrub?: boolean }, ReturnType<typeof reclaimOrphans>> = {
-  name: "reclaim", summary: "Release allocations a crash left unfinished and finish interrupted scrubs; with scrub, also zero and free kept extents",
+  name: "reclaim", summary: SUMMARY["reclaim"],
   run: (i) => synced(i, () => wrap(() => reclaimOrphans(i.state, { scrub: i.scrub ?? false, ...(i.onProgress ? { onProgress: i.onProgress } : {}) }))),
 };
 
@@ -165,7 +166,7 @@ function withProbeGuest<T>(i: GuestInput, fn: (guest: BuiltinDomain) => T, o: { 
 }
 
 export const guestNamespacesCommand: Command<GuestInput, { namespaces: GuestNamespaceRow[] }> = {
-  name: "guest namespaces", summary: "What the guest sees: its namespaces, as the guest's own driver finds them",
+  name: "guest namespaces", summary: SUMMARY["guest namespaces"],
   run: (i) => wrapAsync(async () => {
     const real = await realGuest(i);
     if (real) return { namespaces: (await real.namespaces()).map((n) => ({ uuid: n.uuid, name: n.name, size: n.sizeBytes, mode: n.mode, dimm: n.dimm, readOnly: n.readOnly })) };
@@ -183,7 +184,7 @@ function guestNs(g: BuiltinDomain, ref: string) {
 }
 
 export const guestWriteCommand: Command<GuestInput & { namespace: string; offset: bigint; bytes: Uint8Array }, { written: number }> = {
-  name: "guest write", summary: "Write bytes into a namespace through the guest's view of it",
+  name: "guest write", summary: SUMMARY["guest write"],
   run: (i) => wrapAsync(async () => {
     if (i.probe && readLedger(i.state).domains.find((x) => x.name === i.name)?.backend === "qemu") {
       throw new UserError("invalid-input", "The probe guest does not write to a qemu domain: its real guest owns the media while it runs", "write through the real guest (without --probe)", 1);
@@ -201,7 +202,7 @@ export const guestWriteCommand: Command<GuestInput & { namespace: string; offset
 };
 
 export const guestReadCommand: Command<GuestInput & { namespace: string; offset: bigint; length: number }, { bytes: Uint8Array }> = {
-  name: "guest read", summary: "Read from a namespace through the guest's view of it",
+  name: "guest read", summary: SUMMARY["guest read"],
   run: (i) => wrapAsync(async () => {
     const real = await realGuest(i);
     if (real) return { bytes: await real.read(i.namespace, i.offset, i.length) };
@@ -217,7 +218,7 @@ export interface GuestArsOutput {
 }
 
 export const guestArsCommand: Command<GuestInput, GuestArsOutput> = {
-  name: "guest ars", summary: "Address Range Scrub in the guest: the broken ranges it finds, and the errors its driver was told of",
+  name: "guest ars", summary: SUMMARY["guest ars"],
   run: (i) => wrapAsync(async () => {
     const d = readLedger(i.state).domains.find((x) => x.name === i.name);
     if (d?.backend === "qemu" && !i.probe) {
@@ -231,7 +232,7 @@ export const guestArsCommand: Command<GuestInput, GuestArsOutput> = {
 };
 
 export const guestExecCommand: Command<StateInput & { name: string; argv: string[] }, { stdout: Uint8Array; stderr: Uint8Array; status: number }> = {
-  name: "guest exec", summary: "Run a command in a qemu domain's Linux guest; prints its output and exits with its status",
+  name: "guest exec", summary: SUMMARY["guest exec"],
   run: (i) => wrapAsync(async () => {
     const d = readLedger(i.state).domains.find((x) => x.name === i.name);
     if (!d) throw new LifecycleError("domain.missing", `No domain named ${i.name}`, "see `vnvdimm list`", 2);

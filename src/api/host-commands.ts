@@ -7,6 +7,7 @@ import { addBadBlock, addEmulatedDimm, hostPaths, createEmulatedHost, defaultMac
 import { holderNames, openToolstack, pageHolders, withLedgerLock, LedgerError, type BootedHost, type LiveHost, type Toolstack } from "../toolstack/index.js";
 import { reserve, ReserveError, type ReserveResult } from "../dom0/index.js";
 import type { Command } from "./command.js";
+import { SUMMARY } from "./verbs.js";
 import { UserError, fsUserError } from "./errors.js";
 import { readUserFile } from "./read-file.js";
 
@@ -63,7 +64,7 @@ export interface HostInitInput { state: string; specFile?: string; force?: boole
 
 export const hostInitCommand: Command<HostInitInput, { state: string; spec: MachineSpec; dimms: { index: number; node: number; path: string; spa: bigint; sizeBytes: bigint; labelSizeBytes: bigint; handle: number }[] }> = {
   name: "host init",
-  summary: "Create an emulated host: sparse NVDIMM files and firmware tables from a machine spec",
+  summary: SUMMARY["host init"],
   run(input) {
     let spec: MachineSpec;
     try {
@@ -121,13 +122,13 @@ function regions(b: BootedHost, types: RegionType[]): RegionRow[] {
 
 export const pmemListCommand: Command<StateInput & { types: RegionType[] }, { regions: RegionRow[] }> = {
   name: "pmem list",
-  summary: "List the hypervisor's pmem regions (raw, mgmt, data), like `xl pmem-list`",
+  summary: SUMMARY["pmem list"],
   run: (input) => withHost(input, (b) => ({ regions: regions(b, input.types.length ? input.types : ["raw", "mgmt", "data"]) }), { readOnly: true }),
 };
 
 export const pmemSetupCommand: Command<StateInput & { type: "mgmt" | "data"; smfn: number; emfn: number; mgmtSmfn?: number; mgmtEmfn?: number }, { region: RegionRow; regions: RegionRow[] }> = {
   name: "pmem setup",
-  summary: "The low-level pmem_setup hypercall (lasts until the next boot, as in Xen)",
+  summary: SUMMARY["pmem setup"],
   run: (input) => withHost(input, (b) => {
     const r = b.hv.pmemSetup(CONTROL_DOMID, { type: input.type, smfn: input.smfn, emfn: input.emfn, ...(input.mgmtSmfn !== undefined ? { mgmtSmfn: input.mgmtSmfn, mgmtEmfn: input.mgmtEmfn! } : {}) });
     if (!r.ok) throw new UserError("conflict", `pmem setup refused: ${r.errno} (${r.reason}): ${r.message}`, "see `vnvdimm pmem list --raw` for the ranges it can use", 1, r.reason);
@@ -139,7 +140,7 @@ export interface PmemReserveInput extends StateInput { namespace?: string; dimm?
 
 export const pmemReserveCommand: Command<PmemReserveInput, ReserveResult & { setup: RegionRow[] }> = {
   name: "pmem reserve",
-  summary: "Mark a namespace for hypervisor use with an on-media reservation record",
+  summary: SUMMARY["pmem reserve"],
   run(input) {
     if ((input.namespace === undefined) === (input.dimm === undefined)) throw new UserError("usage", "pmem reserve needs exactly one of --namespace UUID or --dimm N");
     try {
@@ -190,7 +191,7 @@ function reserveUnderLock(input: PmemReserveInput): ReserveResult & { setup: Reg
 
 export const hostMceCommand: Command<StateInput & { mfn: number }, { mfn: number; owner: number | null; domain: string | null; region: string; alreadyBroken: boolean; guestTold: boolean }> = {
   name: "host mce",
-  summary: "Inject a machine check: the page becomes broken and its owner is told",
+  summary: SUMMARY["host mce"],
   run: (input) => {
     const refuse = (r: { errno: string; reason: string; message: string }) => new UserError("invalid-input", `mce refused: ${r.errno} (${r.reason}): ${r.message}`, "the MFN must lie in a pmem region; see `vnvdimm pmem list`", 1, r.reason);
     if (input.live) {
@@ -223,7 +224,7 @@ export interface AddDimmOutput {
 
 export const hostAddDimmCommand: Command<StateInput & { node: number; size: string; labelSize?: string }, AddDimmOutput> = {
   name: "host add-dimm",
-  summary: "Hotplug an emulated NVDIMM: new sparse media above every other DIMM, the platform FIT rewritten, dom0's report to the hypervisor",
+  summary: SUMMARY["host add-dimm"],
   run: (input) => {
     try {
       return withStateLock(input.state, () => {
@@ -241,7 +242,7 @@ export const hostAddDimmCommand: Command<StateInput & { node: number; size: stri
 
 export const hostStatusCommand: Command<StateInput, object> = {
   name: "host status",
-  summary: "The host: DIMMs, namespaces, reservations, and the hypervisor's regions",
+  summary: SUMMARY["host status"],
   run: (input) => withHost(input, (b) => ({
     state: b.host.stateDir,
     spec: b.host.spec.name,

@@ -1,5 +1,5 @@
 // The public face of src/api: one command object per verb.
-export * from "./errors.js";
+export * from "./client.js";
 export * from "./command.js";
 export * from "./inspect-labels.js";
 export * from "./inspect-acpi.js";
@@ -7,9 +7,6 @@ export * from "./host-commands.js";
 export * from "./domain-commands.js";
 export * from "./pmem-map.js";
 export * from "./routes.js";
-export * from "./json.js";
-export * from "./daemon-info.js";
 export * from "./setup-commands.js";
-export { readUserFile, type UserFileOptions } from "./read-file.js";
 // The living host that `vnvdimm up` keeps and hands to every route.
 export { LiveHost } from "../toolstack/index.js";

@@ -1,6 +1,7 @@
 // `inspect acpi`: an ACPI table's header and checksum; an NFIT in full.
 import { describeAcpiTable, type AcpiTableDescription } from "../formats/index.js";
 import type { Command } from "./command.js";
+import { SUMMARY } from "./verbs.js";
 import { UserError } from "./errors.js";
 import { openReadOnly } from "./read-file.js";
 
@@ -27,6 +28,6 @@ export function inspectAcpi(input: { file: string }): InspectAcpiResult {
 
 export const inspectAcpiCommand: Command<{ file: string }, InspectAcpiResult> = {
   name: "inspect acpi",
-  summary: "Decode an ACPI table: NFIT in full, others by header and checksum",
+  summary: SUMMARY["inspect acpi"],
   run: inspectAcpi,
 };

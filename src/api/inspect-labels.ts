@@ -7,6 +7,7 @@ import {
   slotToHandle, FormatError, LABEL_AREA_LIMIT_BYTES, MIN_SLOTS, type Label, type LabelAreaReport, type LabelRegion, type Reason, type InfoBlockDetection,
 } from "../formats/index.js";
 import type { Command } from "./command.js";
+import { SUMMARY } from "./verbs.js";
 import { UserError } from "./errors.js";
 import { openReadOnly } from "./read-file.js";
 
@@ -233,6 +234,6 @@ function describeInfoBlock(namespace: string | null, d: InfoBlockDetection): Inf
 
 export const inspectLabelsCommand: Command<InspectLabelsInput, InspectLabelsResult> = {
   name: "inspect labels",
-  summary: "Decode and validate an NVDIMM label area, its namespaces and their info blocks",
+  summary: SUMMARY["inspect labels"],
   run: inspectLabels,
 };

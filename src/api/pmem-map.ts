@@ -7,6 +7,7 @@ import { PAGE_BYTES } from "../hypervisor/index.js";
 import { readLedger, type Ledger } from "../toolstack/index.js";
 import type { BootedHost } from "../toolstack/host-boot.js";
 import type { Command } from "./command.js";
+import { SUMMARY } from "./verbs.js";
 import { withHost, type StateInput } from "./host-commands.js";
 import { wrap } from "./domain-commands.js";
 import type { MapSegment } from "./wire/map-segment.js";
@@ -115,7 +116,7 @@ export function pmemMap(b: BootedHost, l: Pick<Ledger, "domains" | "released">):
 
 export const pmemMapCommand: Command<StateInput, { dimms: MapDimm[] }> = {
   name: "pmem map",
-  summary: "Each host DIMM from end to end: namespaces, reservations, management and data areas, extents, free space, broken pages",
+  summary: SUMMARY["pmem map"],
   // A living host's ledger is in memory, kept in line with every mutation.
   run: (input) => wrap(() => withHost(input, (b) => ({ dimms: pmemMap(b, input.live?.toolstack.ledger ?? readLedger(input.state)) }), { readOnly: true })),
 };

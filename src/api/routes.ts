@@ -1,5 +1,6 @@
 // The route table: every verb that touches a host's state, once, with its
-// HTTP method and path, the zod schema of its input, and the command object
+// HTTP method, path and summary (from verbs.ts, the light half that a client
+// of a daemon needs), the zod schema of its input, and the command object
 // that does the work. The HTTP server serves it; the CLI either sends the
 // same input to a running daemon or runs the same route here, so both paths
 // validate alike, do the same thing and fail with the same errors.
@@ -17,8 +18,7 @@ import {
 } from "./domain-commands.js";
 import { pmemMapCommand } from "./pmem-map.js";
 import * as out from "./responses.js";
-
-export type Method = "GET" | "POST" | "DELETE";
+import { DEFAULT_BODY_LIMIT, MAX_GUEST_IO_BYTES, routeMeta, type RouteId, type RouteMeta } from "./verbs.js";
 
 /** Sent to every SSE client after a successful mutation, so views refetch. */
 export interface ChangeEvent { kind: string; domain?: string }
@@ -37,20 +37,13 @@ export interface RunContext {
   onProgress?: (label: string, done: number, total: number) => void;
 }
 
-export interface Route<S extends z.ZodType = z.ZodType, O = unknown, Id extends string = string> {
+/** A route: where it lives and what it is for (verbs.ts), its schemas and its command. */
+export interface Route<S extends z.ZodType = z.ZodType, O = unknown, Id extends string = string> extends RouteMeta {
   /** Stable id, also the OpenAPI operationId. */
   id: Id;
-  method: Method;
-  /** OpenAPI path template: `{name}` segments are path parameters. */
-  path: string;
-  summary: string;
-  /** The CLI command line that does the same, for docs and help. */
-  cli: string;
   input: S;
   /** The success body as JSON (src/api/responses.ts), for the OpenAPI document and the tests. */
   output?: z.ZodType;
-  /** A GET that needs the token too: it reads what a guest stored. Mutations always need it. */
-  secret?: boolean;
   /** Bytes a request body may have; default DEFAULT_BODY_LIMIT. */
   maxBodyBytes?: number;
   run(input: z.output<S>, ctx: RunContext): O | Promise<O>;
@@ -60,10 +53,6 @@ export interface Route<S extends z.ZodType = z.ZodType, O = unknown, Id extends 
   statuses?: readonly number[];
   change?(input: z.output<S>, output: O): ChangeEvent;
 }
-
-export const DEFAULT_BODY_LIMIT = 1 << 20;
-/** Longest guest read or write in one call; the CLI's own limit. */
-export const MAX_GUEST_IO_BYTES = 64 << 20;
 
 function route<Id extends string, S extends z.ZodType, O>(r: Route<S, O, Id>): Route<S, O, Id> {
   return r;
@@ -99,8 +88,7 @@ const REGION_TYPES = ["raw", "mgmt", "data"] as const;
 
 export const routes = [
   route({
-    id: "getHost", method: "GET", path: "/api/host", cli: "vnvdimm host status",
-    summary: "The host: DIMMs, namespaces, reservations, and the hypervisor's regions",
+    ...routeMeta("getHost"),
     input: z.object({
       pmemMgmt: z.enum(["ram", "pmem"]).optional().describe("boot with this pmem_mgmt instead of the host's setting"),
     }).strict(),
@@ -108,15 +96,13 @@ export const routes = [
     run: (i, { state, live }) => hostStatusCommand.run({ state, live, ...(i.pmemMgmt ? { pmemMgmt: i.pmemMgmt } : {}) }),
   }),
   route({
-    id: "getPmemMap", method: "GET", path: "/api/pmem/map", cli: "vnvdimm pmem map",
-    summary: pmemMapCommand.summary,
+    ...routeMeta("getPmemMap"),
     input: z.object({}).strict(),
     output: out.pmemMapOutput,
     run: (_i, { state, live }) => pmemMapCommand.run({ state, live }),
   }),
   route({
-    id: "listPmemRegions", method: "GET", path: "/api/pmem/regions", cli: "vnvdimm pmem list",
-    summary: pmemListCommand.summary,
+    ...routeMeta("listPmemRegions"),
     input: z.object({
       types: z.string().regex(/^(raw|mgmt|data)(,(raw|mgmt|data))*$/, "expected a comma-separated list of raw, mgmt, data").optional()
         .describe("which region types (default all)"),
@@ -125,8 +111,7 @@ export const routes = [
     run: (i, { state, live }) => pmemListCommand.run({ state, live, types: (i.types?.split(",") ?? []) as RegionType[] }),
   }),
   route({
-    id: "reservePmem", method: "POST", path: "/api/pmem/reserve", cli: "vnvdimm pmem reserve",
-    summary: pmemReserveCommand.summary,
+    ...routeMeta("reservePmem"),
     input: z.object({
       namespace: z.string().min(1).max(64).optional().describe("reserve this existing namespace (uuid or name)"),
       dimm: safeInt("a DIMM index").optional().describe("reserve free space on this host DIMM"),
@@ -142,8 +127,7 @@ export const routes = [
     change: () => ({ kind: "pmem.reserved" }),
   }),
   route({
-    id: "setupPmem", method: "POST", path: "/api/pmem/setup", cli: "vnvdimm pmem setup-mgmt | setup-data",
-    summary: pmemSetupCommand.summary,
+    ...routeMeta("setupPmem"),
     input: z.object({
       type: z.enum(["mgmt", "data"]),
       smfn: safeInt("an MFN"), emfn: safeInt("an MFN"),
@@ -156,8 +140,7 @@ export const routes = [
     change: () => ({ kind: "pmem.setup" }),
   }),
   route({
-    id: "injectMce", method: "POST", path: "/api/host/mce", cli: "vnvdimm host mce",
-    summary: hostMceCommand.summary,
+    ...routeMeta("injectMce"),
     input: z.object({ mfn: safeInt("an MFN").describe("machine frame number (number, or decimal/0x hex text)") }).strict(),
     output: out.hostMceOutput,
     run: (i, { state, live }) => hostMceCommand.run({ state, live, mfn: i.mfn }),
@@ -165,8 +148,7 @@ export const routes = [
     change: (_i, o) => ({ kind: "host.mce", ...(o.domain !== null ? { domain: o.domain } : {}) }),
   }),
   route({
-    id: "addHostDimm", method: "POST", path: "/api/host/dimms", cli: "vnvdimm host add-dimm",
-    summary: hostAddDimmCommand.summary,
+    ...routeMeta("addHostDimm"),
     input: z.object({
       node: safeInt("a NUMA node").describe("the node the new DIMM sits on (it must have a socket)"),
       size: z.string().min(1).max(32).describe("its size, e.g. 2G"),
@@ -179,15 +161,13 @@ export const routes = [
     change: () => ({ kind: "host.dimm-added" }),
   }),
   route({
-    id: "listDomains", method: "GET", path: "/api/domains", cli: "vnvdimm list",
-    summary: listCommand.summary,
+    ...routeMeta("listDomains"),
     input: z.object({}).strict(),
     output: out.listOutput,
     run: (_i, { state, live }) => listCommand.run({ state, live }),
   }),
   route({
-    id: "createDomain", method: "POST", path: "/api/domains", cli: "vnvdimm create",
-    summary: createCommand.summary,
+    ...routeMeta("createDomain"),
     input: z.object({
       config: z.string().min(1).max(DEFAULT_BODY_LIMIT / 2).describe("xl-style domain config text"),
       configFile: z.string().max(4096).optional().describe("where the text came from, used only in messages"),
@@ -203,24 +183,21 @@ export const routes = [
     change: (_i, o) => ({ kind: o.recreated ? "domain.started" : "domain.created", domain: o.name }),
   }),
   route({
-    id: "destroyDomain", method: "POST", path: "/api/domains/{name}/destroy", cli: "vnvdimm destroy",
-    summary: destroyCommand.summary,
+    ...routeMeta("destroyDomain"),
     input: z.object({ name: domainName }).strict(),
     output: out.destroyOutput,
     run: (i, { state, live }) => destroyCommand.run({ state, live, name: i.name }),
     change: (i) => ({ kind: "domain.destroyed", domain: i.name }),
   }),
   route({
-    id: "deleteDomain", method: "DELETE", path: "/api/domains/{name}", cli: "vnvdimm delete",
-    summary: deleteCommand.summary,
+    ...routeMeta("deleteDomain"),
     input: z.object({ name: domainName, keepData: z.boolean().optional().describe("keep the pages' data, owned by nobody, until reclaim with scrub") }).strict(),
     output: out.deleteOutput,
     run: (i, { state, live, onProgress }) => deleteCommand.run({ state, live, name: i.name, keepData: i.keepData ?? false, ...(onProgress ? { onProgress } : {}) }),
     change: (i) => ({ kind: "domain.deleted", domain: i.name }),
   }),
   route({
-    id: "attachVnvdimm", method: "POST", path: "/api/domains/{name}/vnvdimms", cli: "vnvdimm attach",
-    summary: attachCommand.summary,
+    ...routeMeta("attachVnvdimm"),
     input: z.object({
       name: domainName,
       spec: z.string().min(1).max(4096).describe("a vnvdimm spec, e.g. 'size=1G, namespace=fsdax:data'"),
@@ -233,31 +210,26 @@ export const routes = [
     change: (i) => ({ kind: "vnvdimm.attached", domain: i.name }),
   }),
   route({
-    id: "detachVnvdimm", method: "DELETE", path: "/api/domains/{name}/vnvdimms/{id}", cli: "vnvdimm detach",
-    summary: detachCommand.summary,
+    ...routeMeta("detachVnvdimm"),
     input: z.object({ name: domainName, id: z.string().min(1).max(128).describe("vNVDIMM id or slot") }).strict(),
     output: out.detachOutput,
     run: (i, { state, live, onProgress }) => detachCommand.run({ state, live, name: i.name, id: i.id, ...(onProgress ? { onProgress } : {}) }),
     change: (i) => ({ kind: "vnvdimm.detached", domain: i.name }),
   }),
   route({
-    id: "guestNamespaces", method: "GET", path: "/api/domains/{name}/namespaces", cli: "vnvdimm guest namespaces",
-    summary: guestNamespacesCommand.summary,
+    ...routeMeta("guestNamespaces"),
     input: z.object({ name: domainName, probe }).strict(),
     output: out.guestNamespacesOutput,
     run: (i, { state, live }) => guestNamespacesCommand.run({ state, live, name: i.name, probe: i.probe ?? false }),
   }),
   route({
-    id: "guestArs", method: "GET", path: "/api/domains/{name}/ars", cli: "vnvdimm guest ars",
-    summary: guestArsCommand.summary,
+    ...routeMeta("guestArs"),
     input: z.object({ name: domainName, probe }).strict(),
     output: out.guestArsOutput,
     run: (i, { state, live }) => guestArsCommand.run({ state, live, name: i.name, probe: i.probe ?? false }),
   }),
   route({
-    id: "guestRead", method: "GET", path: "/api/domains/{name}/namespaces/{namespace}/data", cli: "vnvdimm guest read",
-    summary: guestReadCommand.summary,
-    secret: true,
+    ...routeMeta("guestRead"),
     input: z.object({
       name: domainName, namespace: z.string().min(1).max(128).describe("namespace uuid or name"),
       offset: u64("a byte offset"),
@@ -271,8 +243,7 @@ export const routes = [
     },
   }),
   route({
-    id: "guestWrite", method: "POST", path: "/api/domains/{name}/namespaces/{namespace}/data", cli: "vnvdimm guest write",
-    summary: guestWriteCommand.summary,
+    ...routeMeta("guestWrite"),
     maxBodyBytes: Math.ceil(MAX_GUEST_IO_BYTES / 3) * 4 + 4096,
     input: z.object({
       name: domainName, namespace: z.string().min(1).max(128),
@@ -284,8 +255,7 @@ export const routes = [
     change: (i) => ({ kind: "guest.write", domain: i.name }),
   }),
   route({
-    id: "guestExec", method: "POST", path: "/api/domains/{name}/exec", cli: "vnvdimm guest exec",
-    summary: guestExecCommand.summary,
+    ...routeMeta("guestExec"),
     input: z.object({
       name: domainName,
       argv: z.array(z.string().max(4096)).min(1).max(256).describe("the command and its arguments, each one shell word in the guest"),
@@ -297,8 +267,7 @@ export const routes = [
     },
   }),
   route({
-    id: "reclaim", method: "POST", path: "/api/reclaim", cli: "vnvdimm reclaim",
-    summary: reclaimCommand.summary,
+    ...routeMeta("reclaim"),
     input: z.object({ scrub: z.boolean().optional().describe("also zero and free the extents delete --keep-data kept") }).strict(),
     output: out.reclaimOutput,
     run: (i, { state, live, onProgress }) => reclaimCommand.run({ state, live, scrub: i.scrub ?? false, ...(onProgress ? { onProgress } : {}) }),
@@ -306,11 +275,10 @@ export const routes = [
   }),
 ] as const;
 
-export type RouteId = (typeof routes)[number]["id"];
 export type AnyRoute = Route<z.ZodType, unknown>;
-
-/** Whether a call needs `Authorization: Bearer <token>`. */
-export const needsToken = (r: Pick<AnyRoute, "method" | "secret">): boolean => r.method !== "GET" || r.secret === true;
+// Every route of verbs.ts is in the table: a missing one is a type error here.
+const _complete: [Exclude<RouteId, (typeof routes)[number]["id"]>] extends [never] ? true : never = true;
+void _complete;
 export type RouteById<K extends RouteId> = Extract<(typeof routes)[number], { id: K }>;
 export type RouteInput<K extends RouteId> = z.input<RouteById<K>["input"]>;
 export type RouteOutput<K extends RouteId> = Awaited<ReturnType<RouteById<K>["run"]>>;

@@ -1,6 +1,7 @@
 // `vnvdimm setup qemu`: what the qemu backend needs on this machine.
 import { SetupError, setupQemu, type SetupQemuResult } from "../backends/index.js";
 import type { Command } from "./command.js";
+import { SUMMARY } from "./verbs.js";
 import { UserError } from "./errors.js";
 
 export interface SetupQemuInput {
@@ -18,7 +19,7 @@ export function setupUserError(e: SetupError): UserError {
 
 export const setupQemuCommand: Command<SetupQemuInput, SetupQemuResult> = {
   name: "setup qemu",
-  summary: "Install QEMU (>= 8.1), Debian's kernel, ndctl and busybox through apt, and build the cached guest image",
+  summary: SUMMARY["setup qemu"],
   async run(input) {
     try {
       return await setupQemu({

@@ -1,8 +1,10 @@
 // The vnvdimm command line. A thin front end: parsing with commander, the
 // work in src/api, output as text or --json. Exit status: 0 valid / done,
 // 1 the input failed validation, 2 usage or I/O error (README "Exit status").
+// Start-up loads only what every verb needs (docs/CONTRIBUTING.md): a verb
+// that works in this process imports src/api's commands when it runs.
 import { Command as Cli, CommanderError, Option } from "commander";
-import { UserError, inspectAcpiCommand, inspectLabelsCommand } from "../api/index.js";
+import { SUMMARY, UserError } from "../api/client.js";
 import { toJson } from "./json.js";
 import { renderAcpi } from "./render-acpi.js";
 import { renderLabels } from "./render-labels.js";
@@ -34,7 +36,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
     .addHelpText("after", examples("vnvdimm inspect labels guest-dimm0.img", "vnvdimm inspect acpi /sys/firmware/acpi/tables/NFIT"));
 
   inspect.command("labels").argument("<file>", "NVDIMM backing file (label area = its last --label-size bytes) or, with --label-area, the label area alone")
-    .description(inspectLabelsCommand.summary)
+    .description(SUMMARY["inspect labels"])
     .addOption(new Option("--label-size <size>", "label area size at the end of FILE").default(131072, "128K").argParser(sizeArg))
     .option("--label-area", "FILE is the label area alone (no data area)", false)
     .addOption(new Option("--slot <n>", "QEMU slot of the DIMM, for its interleave-set cookie").default(0).argParser(intArg))
@@ -44,6 +46,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
     .option("--json", "print JSON with `ndctl read-labels -j` field names, plus namespaces and infoBlocks", false)
     .addHelpText("after", "\nExamples:\n  vnvdimm inspect labels guest-dimm0.img\n  vnvdimm inspect labels labels.bin --label-area --json\n  vnvdimm inspect labels dimm.img --nfit /sys/firmware/acpi/tables/NFIT --slot 1")
     .action(async (file: string, o: { labelSize: number; labelArea: boolean; slot: number; nfit?: string; json: boolean; offset?: number; size?: number }) => {
+      const { inspectLabelsCommand } = await import("../api/index.js");
       const r = await inspectLabelsCommand.run({
         file, labelSizeBytes: o.labelSize, labelAreaOnly: o.labelArea, slot: o.slot, ...(o.nfit ? { nfitFile: o.nfit } : {}),
         ...(o.offset !== undefined ? { windowOffset: o.offset } : {}), ...(o.size !== undefined ? { windowSize: o.size } : {}),
@@ -53,10 +56,11 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
     });
 
   inspect.command("acpi").argument("<file>", "an ACPI table, e.g. /sys/firmware/acpi/tables/NFIT")
-    .description(inspectAcpiCommand.summary)
+    .description(SUMMARY["inspect acpi"])
     .option("--json", "print JSON with iasl's field names in camelCase", false)
     .addHelpText("after", "\nExamples:\n  vnvdimm inspect acpi /sys/firmware/acpi/tables/NFIT\n  vnvdimm inspect acpi SSDT.bin --json")
     .action(async (file: string, o: { json: boolean }) => {
+      const { inspectAcpiCommand } = await import("../api/index.js");
       const r = await inspectAcpiCommand.run({ file });
       io.out((o.json ? toJson(r) : renderAcpi(r)) + "\n");
       setExit(r.valid ? 0 : 1);

@@ -19,9 +19,13 @@ function escape(c: string): string {
   return cp < 0x100 ? `\\x${hex.padStart(2, "0")}` : cp < 0x10000 ? `\\u${hex.padStart(4, "0")}` : `\\u{${hex}}`;
 }
 
+/** Printable ASCII but the backslash: nothing to escape, one column each. */
+const PLAIN = /^[\x20-\x5b\x5d-\x7e]*$/;
+
 /** `s` with every control, format or invisible character shown as `\xHH`, `\uHHHH` or `\u{HHHHH}`, and `\` as `\\`. */
 export function termText(s: string): string {
-  return s.replace(UNSAFE, escape);
+  // Most cells of a table are plain; the Unicode-property pattern costs more, the first time above all.
+  return PLAIN.test(s) ? s : s.replace(UNSAFE, escape);
 }
 
 /**
@@ -72,6 +76,7 @@ const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Cf}\u200b]/u;
 
 /** Terminal columns of `s` (after `termText`): wide characters take 2, combining marks 0, others 1. */
 export function displayWidth(s: string): number {
+  if (PLAIN.test(s)) return s.length;
   let w = 0;
   for (const c of s) {
     const cp = c.codePointAt(0)!;

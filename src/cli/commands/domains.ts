@@ -1,7 +1,7 @@
 // `vnvdimm create|list|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …` (namespaces, write, read, exec).
 import { writeFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
-import { DEFAULT_BODY_LIMIT, MAX_GUEST_IO_BYTES, fsUserError, readUserFile, routeById } from "../../api/index.js";
+import { DEFAULT_BODY_LIMIT, MAX_GUEST_IO_BYTES, ROUTE_META, fsUserError, readUserFile, type RouteId } from "../../api/client.js";
 import { hexn, human, table } from "../table.js";
 import { termLines, termText } from "../terminal-text.js";
 import { call } from "../transport.js";
@@ -36,7 +36,7 @@ function lengthArg(v: string): number {
 /** The longest config text a route takes (its schema's limit). */
 const MAX_CONFIG_BYTES = DEFAULT_BODY_LIMIT / 2;
 
-const summary = (id: Parameters<typeof routeById>[0]) => routeById(id).summary;
+const summary = (id: RouteId) => ROUTE_META[id].summary;
 
 export function registerDomains(program: Cli, ctx: Ctx): void {
   stateful(program.command("create").argument("<config>", "xl-style domain config"))

@@ -1,7 +1,6 @@
 // `vnvdimm host init|status|mce`.
 import { Option, type Command as Cli } from "commander";
-import { UserError, hostInitCommand, routeById } from "../../api/index.js";
-import { DEFAULT_MACHINE_SPEC_SOURCE } from "../../host/index.js";
+import { ROUTE_META, SUMMARY, UserError } from "../../api/client.js";
 import { hexn, human, table } from "../table.js";
 import { termLines, termText } from "../terminal-text.js";
 import { call, findDaemon } from "../transport.js";
@@ -20,24 +19,29 @@ export function registerHost(program: Cli, ctx: Ctx): void {
     .addHelpText("after", examples("vnvdimm host init", "vnvdimm host status", "vnvdimm host mce 0x480123"));
 
   stateful(host.command("init"))
-    .description(hostInitCommand.summary)
+    .description(SUMMARY["host init"])
     .option("--spec <file>", "machine spec (JSON); default: the embedded spec, 2 sockets and two 8 GiB NVDIMMs")
     .option("--force", "recreate existing NVDIMM media (their data is lost)", false)
     .addOption(new Option("--pmem-mgmt <where>", "boot option: frame tables in ram or on pmem").default("ram").argParser(mgmtArg))
     .option("--print-default-spec", "print the embedded machine spec and exit", false)
     .addHelpText("after", examples("vnvdimm host init", "vnvdimm host init --state /var/lib/vnvdimm --spec machine.json", "vnvdimm host init --print-default-spec > machine.json"))
     .action(async (o: { state?: string; spec?: string; force: boolean; pmemMgmt: "ram" | "pmem"; printDefaultSpec: boolean; json: boolean }) => {
-      if (o.printDefaultSpec) { ctx.io.out(JSON.stringify(DEFAULT_MACHINE_SPEC_SOURCE, null, 2) + "\n"); return; }
+      if (o.printDefaultSpec) {
+        const { DEFAULT_MACHINE_SPEC_SOURCE } = await import("../../host/index.js");
+        ctx.io.out(JSON.stringify(DEFAULT_MACHINE_SPEC_SOURCE, null, 2) + "\n");
+        return;
+      }
       const d = await findDaemon(stateOf(o));
       // Recreating media under a daemon that serves them would pull them from under its domains.
       if (d) throw new UserError("conflict", `vnvdimm up is serving ${stateOf(o)} (pid ${d.pid}); host init would replace its media`, "stop it first (Ctrl-C), or pass another --state", 1, "daemon.running");
+      const { hostInitCommand } = await import("../../api/index.js");
       const r = await hostInitCommand.run({ state: stateOf(o), force: o.force, pmemMgmt: o.pmemMgmt, onProgress: progress(ctx, "creating NVDIMMs"), ...(o.spec ? { specFile: o.spec } : {}) });
       print(ctx, o.json, r, () => [`Created host "${termText(r.spec.name)}" in ${termText(shortPath(r.state))} (pmem_mgmt=${o.pmemMgmt})`,
         table(["dimm", "node", "handle", "spa", "size", "label area", "media"], r.dimms.map((d) => [d.index, d.node, hexn(d.handle), hexn(d.spa), human(d.sizeBytes), human(d.labelSizeBytes), shortPath(d.path)]))].join("\n"));
     });
 
   stateful(host.command("status"))
-    .description(routeById("getHost").summary)
+    .description(ROUTE_META.getHost.summary)
     .addOption(new Option("--pmem-mgmt <where>", "boot with pmem_mgmt=ram|pmem instead of the host's setting").argParser(mgmtArg))
     .addHelpText("after", examples("vnvdimm host status", "vnvdimm host status --json | jq '.dimms[].namespaces'"))
     .action(async (o: { state?: string; json: boolean; pmemMgmt?: "ram" | "pmem" }) => {
@@ -45,7 +49,7 @@ export function registerHost(program: Cli, ctx: Ctx): void {
       print(ctx, o.json, r, () => renderStatus(r));
     });
 
-  stateful(host.command("add-dimm")).description(routeById("addHostDimm").summary)
+  stateful(host.command("add-dimm")).description(ROUTE_META.addHostDimm.summary)
     .requiredOption("--node <n>", "the NUMA node it sits on", intArg)
     .requiredOption("--size <size>", "its size, e.g. 2G")
     .option("--label-size <size>", "its label area (default 128K)")
@@ -57,7 +61,7 @@ export function registerHost(program: Cli, ctx: Ctx): void {
     });
 
   stateful(host.command("mce").argument("<mfn>", "machine frame number (decimal or 0x hex)", intArg))
-    .description(routeById("injectMce").summary)
+    .description(ROUTE_META.injectMce.summary)
     .addHelpText("after", "\nThe page stays broken across reboots (the host's bad-block list).\n" + examples("vnvdimm host mce 0x480123", "vnvdimm host mce 4718883 --json"))
     .action(async (mfn: number, o: { state?: string; json: boolean }) => {
       const r = await call("injectMce", { mfn }, { state: stateOf(o) });

@@ -1,6 +1,7 @@
 // `vnvdimm pmem list|map|setup-mgmt|setup-data|reserve`, like xl pmem-list and xl pmem-setup.
 import { Option, type Command as Cli } from "commander";
-import { UserError, routeById, type MapDimm, type RegionRow } from "../../api/index.js";
+import { ROUTE_META, UserError } from "../../api/client.js";
+import type { MapDimm, RegionRow } from "../../api/index.js";
 import { hexn, human, table } from "../table.js";
 import { call } from "../transport.js";
 import { examples, intArg, mgmtArg, print, stateful, stateOf, type Ctx } from "./shared.js";
@@ -30,7 +31,7 @@ export function registerPmem(program: Cli, ctx: Ctx): void {
     .addHelpText("after", examples("vnvdimm pmem reserve --dimm 0", "vnvdimm pmem list", "vnvdimm pmem map"));
 
   stateful(pmem.command("list"))
-    .description(routeById("listPmemRegions").summary)
+    .description(ROUTE_META.listPmemRegions.summary)
     .option("-r, --raw", "raw regions only", false).option("-m, --mgmt", "management regions only", false).option("-d, --data", "data regions only", false)
     .addHelpText("after", examples("vnvdimm pmem list", "vnvdimm pmem list --data --json"))
     .action(async (o: { state?: string; json: boolean; raw: boolean; mgmt: boolean; data: boolean }) => {
@@ -40,7 +41,7 @@ export function registerPmem(program: Cli, ctx: Ctx): void {
     });
 
   stateful(pmem.command("map"))
-    .description(routeById("getPmemMap").summary)
+    .description(ROUTE_META.getPmemMap.summary)
     .addHelpText("after", examples("vnvdimm pmem map", "vnvdimm pmem map --json | jq '.dimms[0].segments'"))
     .action(async (o: { state?: string; json: boolean }) => {
       const r = await call("getPmemMap", {}, { state: stateOf(o) });
@@ -66,7 +67,7 @@ export function registerPmem(program: Cli, ctx: Ctx): void {
     });
 
   stateful(pmem.command("reserve"))
-    .description(routeById("reservePmem").summary)
+    .description(ROUTE_META.reservePmem.summary)
     .option("--namespace <uuid|name>", "reserve this existing namespace")
     .addOption(new Option("--dimm <n>", "reserve free space on host NVDIMM n (labels and a namespace are created if needed)").argParser(intArg))
     .addOption(new Option("--mgmt <where>", "set a management area aside on pmem for the frame table, or keep it in ram").default("pmem").argParser(mgmtArg))

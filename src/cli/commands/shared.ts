@@ -1,9 +1,11 @@
 // Option parsers and output helpers shared by the CLI's commands.
 import { isAbsolute, relative } from "node:path";
 import { InvalidArgumentError, type Command as Cli } from "commander";
-import { parseSize } from "../../formats/index.js";
-import { UserError } from "../../api/index.js";
-import { HostError, checkStateDir, resolveStateDir } from "../../host/index.js";
+// Start-up (docs/CONTRIBUTING.md): leaf modules of the layers below, not their index.ts.
+import { parseSize } from "../../formats/units.js";
+import { UserError } from "../../api/client.js";
+import { HostError } from "../../host/host-error.js";
+import { checkStateDir, resolveStateDir } from "../../host/state-dir.js";
 import { toJson } from "../json.js";
 
 export interface Io {

@@ -2,8 +2,7 @@
 // and the dashboard until Ctrl-C.
 import { join } from "node:path";
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
-import { removeDaemonInfo } from "../../api/index.js";
-import { up } from "../../server/index.js";
+import { removeDaemonInfo } from "../../api/client.js";
 import { termLines } from "../terminal-text.js";
 import { examples, print, progress, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
 
@@ -52,6 +51,7 @@ export function registerUp(program: Cli, ctx: Ctx): void {
       const playground = o.state === undefined && process.env["VNVDIMM_STATE"] === undefined;
       const say = (line: string) => { if (!o.json) ctx.io.out(`vnvdimm up: ${termLines(line)}\n`); };
       const warn = (line: string) => ctx.io.err(`vnvdimm up: warning: ${termLines(line)}\n`);
+      const { up } = await import("../../server/index.js");
       const h = await up({
         state, bind: o.bind, port: o.port, init: o.init ?? playground, demo: o.demo ?? playground, onProgress: progress(ctx, "creating NVDIMMs"),
         ...(o.images !== undefined ? { imagesDir: o.images } : {}),
