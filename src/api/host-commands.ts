@@ -34,13 +34,14 @@ export function asUserError(e: unknown): never {
 }
 
 /**
- * Runs `fn` on the living host, or on a host booted for this command with
- * its running domains started (so that their pages count as owned);
- * `readOnly` for a command that only reads (the media are opened read-only).
+ * Runs `fn` on the living host's toolstack, or on one booted for this
+ * command with its running domains started (so that their pages count as
+ * owned); `readOnly` for a command that only reads (the media are opened
+ * read-only). Lower layers' errors come out as one-line UserErrors.
  */
-export function withHost<T>(input: StateInput, fn: (b: BootedHost) => T, o: { readOnly?: boolean } = {}): T {
+function withToolstack<T>(input: StateInput, fn: (ts: Toolstack) => T, o: { readOnly?: boolean } = {}): T {
   if (input.live && !input.pmemMgmt) {
-    try { return fn(input.live.toolstack.booted); } catch (e) { asUserError(e); }
+    try { return fn(input.live.toolstack); } catch (e) { asUserError(e); }
   }
   let ts: Toolstack;
   try {
@@ -49,12 +50,17 @@ export function withHost<T>(input: StateInput, fn: (b: BootedHost) => T, o: { re
     asUserError(e);
   }
   try {
-    return fn(ts.booted);
+    return fn(ts);
   } catch (e) {
     asUserError(e);
   } finally {
     ts.close();
   }
+}
+
+/** withToolstack, for a command that needs only the booted host. */
+export function withHost<T>(input: StateInput, fn: (b: BootedHost) => T, o: { readOnly?: boolean } = {}): T {
+  return withToolstack(input, (ts) => fn(ts.booted), o);
 }
 
 /** A machine spec is a few hundred bytes; this is far more than any. */
@@ -209,12 +215,6 @@ export const hostMceCommand: Command<StateInput & { mfn: number }, { mfn: number
     });
   },
 };
-
-function withToolstack<T>(input: StateInput, fn: (ts: Toolstack) => T): T {
-  let ts: Toolstack;
-  try { ts = openToolstack(input.state); } catch (e) { asUserError(e); }
-  try { return fn(ts); } catch (e) { if (e instanceof UserError) throw e; asUserError(e); } finally { ts.close(); }
-}
 
 export interface AddDimmOutput {
   index: number; node: number; handle: number; spa: bigint; sizeBytes: bigint; labelSizeBytes: bigint; path: string;

@@ -4,8 +4,7 @@
 // pages. Built from what a boot finds (labels, records, the hypervisor's
 // regions) and the toolstack's ledger — never from what the spec promised.
 import { PAGE_BYTES } from "../hypervisor/index.js";
-import { readLedger, type Ledger } from "../toolstack/index.js";
-import type { BootedHost } from "../toolstack/host-boot.js";
+import { readLedger, type BootedHost, type Ledger } from "../toolstack/index.js";
 import type { Command } from "./command.js";
 import { SUMMARY } from "./verbs.js";
 import { withHost, type StateInput } from "./host-commands.js";

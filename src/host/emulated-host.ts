@@ -30,6 +30,27 @@ function writeAtomic(path: string, bytes: Uint8Array | string): void {
   renameSync(tmp, path);
 }
 
+/** A DIMM's media: a sparse file of its size plus its label area, private, replacing whatever was at `path`. */
+function createDimmMedia(path: string, d: Pick<HostDimm, "sizeBytes" | "labelSizeBytes">): void {
+  const fd = openSync(path, "w", PRIVATE_FILE_MODE);
+  try {
+    // The mode given to open() is masked by the umask and ignored for an existing file (--force).
+    fchmodSync(fd, PRIVATE_FILE_MODE);
+    // ftruncate makes a sparse file: no block is written until used.
+    ftruncateSync(fd, Number(d.sizeBytes + d.labelSizeBytes));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The firmware tables, then the spec: writing the spec last commits the machine it describes. */
+function writeFirmware(stateDir: string, map: ReturnType<typeof planMemoryMap>, spec: MachineSpec): void {
+  const p = hostPaths(stateDir);
+  writeAtomic(p.e820, buildHostE820(map));
+  writeAtomic(p.nfit, buildHostNfit(map));
+  writeAtomic(p.spec, specToJson(spec));
+}
+
 function specToJson(spec: MachineSpec): string {
   return JSON.stringify(spec, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n";
 }
@@ -50,20 +71,10 @@ export function createEmulatedHost(stateDir: string, spec: MachineSpec, opts: { 
   makePrivateDir(p.dir);
   chmodSync(p.dir, PRIVATE_DIR_MODE);
   map.dimms.forEach((d, i) => {
-    const fd = openSync(p.dimm(d.index), "w", PRIVATE_FILE_MODE);
-    try {
-      // The mode given to open() is masked by the umask and ignored for an existing file (--force).
-      fchmodSync(fd, PRIVATE_FILE_MODE);
-      // ftruncate makes a sparse file: no block is written until used.
-      ftruncateSync(fd, Number(d.sizeBytes + d.labelSizeBytes));
-    } finally {
-      closeSync(fd);
-    }
+    createDimmMedia(p.dimm(d.index), d);
     opts.onProgress?.(i + 1, map.dimms.length);
   });
-  writeAtomic(p.e820, buildHostE820(map));
-  writeAtomic(p.nfit, buildHostNfit(map));
-  writeAtomic(p.spec, specToJson(spec));
+  writeFirmware(stateDir, map, spec);
   return openEmulatedHost(stateDir);
 }
 
@@ -86,16 +97,8 @@ export function addEmulatedDimm(stateDir: string, d: { node: number; size: strin
     if (now.spa !== old.spa || now.handle !== old.handle) throw new Error(`assertion failed: adding a DIMM moved NVDIMM ${i}`);
   }
   const nd = map.dimms[map.dimms.length - 1]!;
-  const fd = openSync(p.dimm(nd.index), "w", PRIVATE_FILE_MODE);
-  try {
-    fchmodSync(fd, PRIVATE_FILE_MODE);
-    ftruncateSync(fd, Number(nd.sizeBytes + nd.labelSizeBytes));
-  } finally {
-    closeSync(fd);
-  }
-  writeAtomic(p.e820, buildHostE820(map));
-  writeAtomic(p.nfit, buildHostNfit(map));
-  writeAtomic(p.spec, specToJson(spec));
+  createDimmMedia(p.dimm(nd.index), nd);
+  writeFirmware(stateDir, map, spec);
   return openEmulatedHost(stateDir);
 }
 

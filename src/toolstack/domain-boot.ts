@@ -79,17 +79,17 @@ export function populateExtent(b: BootedHost, domid: number, gpa: bigint, e: Led
   return undefined;
 }
 
-/** The reverse of populateExtent: the extent's data and label pages leave the domain's P2M (broken pages were never mapped). */
+/**
+ * The reverse of populateExtent: the extent's data and label pages leave the
+ * domain. What is mapped now is unmapped, not what populate mapped: a page
+ * that took an MCE since stays in the P2M (marked broken) until it goes.
+ */
 export function unpopulateExtent(b: BootedHost, domid: number, gpa: bigint, e: LedgerExtent): HypercallError | undefined {
-  const dataPages = e.nrPages - e.nrLabelPages;
-  const broken = b.broken.filter((m) => m >= e.smfn && m < e.smfn + dataPages).sort((x, y) => x - y);
-  let at = 0;
-  for (const stop of [...broken.map((m) => m - e.smfn), dataPages]) {
-    if (stop > at) {
-      const r = b.hv.unmap(CONTROL_DOMID, domid, Number(gpa / PAGE) + at, stop - at);
-      if (!r.ok) return r;
-    }
-    at = stop + 1;
+  const gfn = Number(gpa / PAGE);
+  const mapped = [...(b.hv.domain(domid)?.p2mExtents(gfn, e.nrPages - e.nrLabelPages) ?? [])];
+  for (const run of mapped) {
+    const r = b.hv.unmap(CONTROL_DOMID, domid, run.gfn, run.nr);
+    if (!r.ok) return r;
   }
   if (e.nrLabelPages > 0) {
     const r = b.hv.unmap(CONTROL_DOMID, domid, labelIndexBase(e.slot), e.nrLabelPages, "label");

@@ -14,16 +14,27 @@
 // goes first (release()): the guest is told and re-reads the FIT, the slot is
 // ejected and the pages leave the P2M, and only then does the toolstack zero
 // and free them.
+import { statSync } from "node:fs";
 import { CONTROL_DOMID, type HypercallResult, type MceResult, type PmemSetupRequest, type PmemRegionInfo } from "../hypervisor/index.js";
 import { addBadBlock, readBadBlocks } from "../host/index.js";
 import { startBuiltinDomain, type BuiltinDomain } from "../backends/index.js";
 import { scanDimm } from "../dom0/index.js";
 import { setupReservations } from "./host-boot.js";
 import { guestLayoutFor, populateExtent, startDomain, unpopulateExtent, type RunningDomain } from "./domain-boot.js";
-import { readLedger, type LedgerDomain, type LedgerExtent } from "./ledger.js";
+import { ledgerPath, readLedger, type LedgerDomain, type LedgerExtent } from "./ledger.js";
 import { LifecycleError, isInterrupted, listDomainsOf, openToolstack, refuseInterrupted, type DomainList, type Toolstack } from "./lifecycle.js";
 
 const held = (e: LedgerExtent) => e.state === "held";
+
+/** Which version of the ledger file is there: inode, size and mtime change with every atomic replace. */
+function ledgerStamp(state: string): string {
+  try {
+    const st = statSync(ledgerPath(state), { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}`;
+  } catch {
+    return "none";
+  }
+}
 const runsHere = (d: LedgerDomain) => d.status === "running" && !isInterrupted(d);
 
 export interface LiveMce extends MceResult {
@@ -36,8 +47,11 @@ export interface LiveMce extends MceResult {
 export class LiveHost {
   readonly #ts: Toolstack;
   readonly #guests = new Map<string, BuiltinDomain>();
+  /** The ledger file as this host last read it: a change by another process (one that did not see the daemon) is picked up before the next answer. */
+  #seen = "";
 
   private constructor(readonly state: string) {
+    this.#seen = ledgerStamp(state);
     this.#ts = openToolstack(state);
     for (const d of this.#ts.ledger.domains) if (this.#ts.running.has(d.name)) this.#startGuest(d);
   }
@@ -48,16 +62,17 @@ export class LiveHost {
   }
 
   get toolstack(): Toolstack {
+    if (ledgerStamp(this.state) !== this.#seen) this.sync();
     return this.#ts;
   }
 
   list(): DomainList {
-    return listDomainsOf(this.#ts);
+    return listDomainsOf(this.toolstack);
   }
 
   /** A running builtin domain's guest, as it is now. */
   guest(name: string): BuiltinDomain {
-    const d = this.#ts.ledger.domains.find((x) => x.name === name);
+    const d = this.toolstack.ledger.domains.find((x) => x.name === name);
     if (!d) throw new LifecycleError("domain.missing", `No domain named ${name}`, "see `vnvdimm list`", 2);
     refuseInterrupted(d);
     const g = this.#guests.get(name);
@@ -74,6 +89,7 @@ export class LiveHost {
   sync(): { hotplugged: { name: string; id: string }[] } {
     const hotplugged: { name: string; id: string }[] = [];
     const ts = this.#ts;
+    this.#seen = ledgerStamp(this.state);
     const ledger = readLedger(this.state);
     for (const [name, run] of [...ts.running]) {
       const d = ledger.domains.find((x) => x.name === name);
@@ -126,7 +142,7 @@ export class LiveHost {
 
   /** A machine check: the page is isolated, kept on the bad-block list, and the owner's running guest is told. */
   mce(mfn: number): HypercallResult<LiveMce> {
-    const r = this.#ts.booted.hv.mceInject(CONTROL_DOMID, mfn);
+    const r = this.toolstack.booted.hv.mceInject(CONTROL_DOMID, mfn);
     if (!r.ok) return r;
     addBadBlock(this.state, mfn);
     if (!this.#ts.booted.broken.includes(mfn)) this.#ts.booted.broken.push(mfn);

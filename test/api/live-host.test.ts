@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, smallSpecFile, startDaemon, tempDir, type Daemon } from "./daemon.js";
-import { openHostMedia } from "../../src/toolstack/index.js";
+import { destroyDomain, openHostMedia } from "../../src/toolstack/index.js";
 
 let d: Daemon;
 let dir: string;
@@ -81,6 +81,10 @@ test("attach hotplugs into the running guest, which re-reads its FIT; MCE and AR
     const w = media(BigInt(ext.smfn) * 4096n, BigInt(ext.nrPages) * 4096n)!;
     assert.ok(!w.media.read(w.offset, ext.nrPages * 4096).some((b) => b !== 0), "the detached extent was zeroed");
   } finally { close(); }
+  // The page that took the MCE left the P2M with the rest: a new vNVDIMM in the same window maps cleanly.
+  const again = await json("attach", "vm", "size=32M, node=0, namespace=raw:again");
+  assert.equal(again["hotplugged"], true, "re-attached where the broken extent was");
+  assert.deepEqual((await jsonArray("guest", "namespaces", "vm")).map((n) => n["name"]), ["first", "again"]);
   await vnv("destroy", "vm");
   await vnv("delete", "vm");
 });
@@ -120,4 +124,15 @@ test("host add-dimm hotplugs an NVDIMM into the running host: dom0 reports it, i
   const r = await runCli(["host", "status", "--json", "--state", d.state], { VNVDIMM_STATE: "" });
   assert.equal(r.code, 0, r.err);
   assert.equal((JSON.parse(r.out) as { dimms: unknown[] }).dimms.length, 3);
+});
+
+test("a ledger change made behind the daemon's back is seen before its next answer", async () => {
+  // `hot` runs (the test above). A process that missed daemon.json stops it directly.
+  assert.equal(((await json("list"))["domains"] as Json[]).find((x) => x["name"] === "hot")?.["status"], "running");
+  destroyDomain(d.state, "hot");
+  const hot = ((await json("list"))["domains"] as Json[]).find((x) => x["name"] === "hot")!;
+  assert.deepEqual([hot["status"], hot["domid"]], ["stopped", null], "the living host destroyed it too");
+  // No domain runs now, so the living hypervisor owns no page.
+  assert.equal((await jsonArray("pmem", "list", "--data")).reduce((n, r) => n + (r["ownedPages"] as number), 0), 0);
+  await vnv("delete", "hot");
 });

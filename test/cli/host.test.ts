@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli } from "../helpers/cli.js";
@@ -75,4 +75,26 @@ test("usage errors: one line and a hint", async () => {
   assert.equal(bs.code, 2);
   assert.match(bs.err, /Invalid machine spec .*bad\.json: nvdimms\.0\.node: node 7 has no socket/);
   assert.equal((await cli("host", "mce", "zz", "--state", state)).code, 2);
+});
+
+test("host add-dimm without a daemon: a bad node or size is one line and changes nothing; a good one is found by the next boot, nothing else moves", async () => {
+  const { state, spec } = newState();
+  assert.equal((await cli("host", "init", "--state", state, "--spec", spec)).code, 0);
+  const before = JSON.parse((await cli("host", "status", "--json", "--state", state)).out) as { dimms: { spa: number; handle: number }[] };
+  const files = () => readdirSync(join(state, "host")).sort();
+  const had = files();
+  for (const [args, re] of [[["--node", "9", "--size", "1G"], /node 9 has no socket/], [["--node", "0", "--size", "lots"], /size/]] as const) {
+    const r = await cli("host", "add-dimm", ...args, "--state", state);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, re);
+    assert.equal(r.err.trim().split("\n").filter((l) => !l.startsWith("  hint:")).length, 1, r.err);
+    assert.deepEqual(files(), had, "no media and no firmware change");
+  }
+  const added = JSON.parse((await cli("host", "add-dimm", "--node", "1", "--size", "512M", "--json", "--state", state)).out) as { index: number; hotplugged: boolean };
+  assert.deepEqual([added.index, added.hotplugged], [2, false]);
+  const after = JSON.parse((await cli("host", "status", "--json", "--state", state)).out) as { dimms: { spa: number; handle: number }[] };
+  assert.equal(after.dimms.length, 3);
+  assert.deepEqual(after.dimms.slice(0, 2).map((d) => [d.spa, d.handle]), before.dimms.map((d) => [d.spa, d.handle]), "the old DIMMs keep their SPA and handle");
+  const raw = JSON.parse((await cli("pmem", "list", "--raw", "--json", "--state", state)).out) as unknown[];
+  assert.equal(raw.length, 3);
 });

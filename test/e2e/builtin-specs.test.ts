@@ -5,28 +5,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, ok } from "../helpers/cli.js";
+import { reservedHost } from "../helpers/e2e-host.js";
 import { listDomains, openGuest, openHostMedia } from "../../src/toolstack/index.js";
 import { MEMDEV_FLAG_NOT_ARMED, decodeNfit, nfitStructuresOfKind } from "../../src/formats/index.js";
 
-async function host(): Promise<{ dir: string; state: string; cfg: (name: string, vnvdimms: string) => string }> {
-  const dir = mkdtempSync(join(tmpdir(), "vnvdimm-e2e-"));
-  const spec = join(dir, "machine.json");
-  writeFileSync(spec, JSON.stringify({ name: "e2e", sockets: [{ node: 0, ram: "1G" }, { node: 1, ram: "1G" }], nvdimms: [{ node: 0, size: "512M" }, { node: 1, size: "512M" }] }));
-  const state = join(dir, "state");
-  await ok("host", "init", "--state", state, "--spec", spec);
-  await ok("pmem", "reserve", "--dimm", "0", "--state", state);
-  await ok("pmem", "reserve", "--dimm", "1", "--state", state);
-  const cfg = (name: string, vnvdimms: string) => {
-    const p = join(dir, `${name}.cfg`);
-    writeFileSync(p, `name = "${name}"\nmemory = 512\nvnvdimms = [ ${vnvdimms} ]\n`);
-    return p;
-  };
-  return { dir, state, cfg };
-}
+const host = () => reservedHost({ prefix: "e2e", dimmSize: "512M" });
 
 const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 

@@ -13,15 +13,21 @@ import { describeIssue, parseJsonExact, routeById } from "../../src/api/index.js
 const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "vnvdimm");
 const vnv = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
 
+/** A fresh one-DIMM host, reserved, by the real CLI; `cfg(name)` writes a domain config with the given vNVDIMM spec. */
+function crashHost(vnvdimm: string): { dir: string; state: string; cfg: (name: string) => string } {
+  const dir = mkdtempSync(join(tmpdir(), "vnvdimm-crash-"));
+  const spec = join(dir, "m.json");
+  writeFileSync(spec, JSON.stringify({ name: "c", sockets: [{ node: 0, ram: "1G" }], nvdimms: [{ node: 0, size: "512M" }] }));
+  const state = join(dir, "s");
+  assert.equal(vnv({}, "host", "init", "--state", state, "--spec", spec).status, 0);
+  assert.equal(vnv({}, "pmem", "reserve", "--dimm", "0", "--state", state).status, 0);
+  const cfg = (n: string) => { const p = join(dir, `${n}.cfg`); writeFileSync(p, `name = "${n}"\nmemory = 256\nvnvdimms = [ '${vnvdimm}' ]\n`); return p; };
+  return { dir, state, cfg };
+}
+
 for (const point of ["create.after-intent", "create.mid-provision", "create.before-commit"]) {
   test(`kill -9 at ${point}: no extent owned twice, the orphan is reported and reclaimable`, () => {
-    const dir = mkdtempSync(join(tmpdir(), "vnvdimm-crash-"));
-    const spec = join(dir, "m.json");
-    writeFileSync(spec, JSON.stringify({ name: "c", sockets: [{ node: 0, ram: "1G" }], nvdimms: [{ node: 0, size: "512M" }] }));
-    const state = join(dir, "s");
-    assert.equal(vnv({}, "host", "init", "--state", state, "--spec", spec).status, 0);
-    assert.equal(vnv({}, "pmem", "reserve", "--dimm", "0", "--state", state).status, 0);
-    const cfg = (n: string) => { const p = join(dir, `${n}.cfg`); writeFileSync(p, `name = "${n}"\nmemory = 256\nvnvdimms = [ 'size=64M, namespace=fsdax:d' ]\n`); return p; };
+    const { state, cfg } = crashHost("size=64M, namespace=fsdax:d");
     const crashed = vnv({ VNVDIMM_CRASH_AT: point }, "create", cfg("victim"), "--state", state);
     assert.equal(crashed.signal, "SIGKILL");
     const after = listDomains(state);
@@ -53,13 +59,7 @@ for (const point of ["create.after-intent", "create.mid-provision", "create.befo
 
 for (const point of ["delete.after-release", "scrub.before-free"]) {
   test(`kill -9 at ${point}: the pages stay out of the pool, list says why, and reclaim zeroes and frees them`, () => {
-    const dir = mkdtempSync(join(tmpdir(), "vnvdimm-crash-"));
-    const spec = join(dir, "m.json");
-    writeFileSync(spec, JSON.stringify({ name: "c", sockets: [{ node: 0, ram: "1G" }], nvdimms: [{ node: 0, size: "512M" }] }));
-    const state = join(dir, "s");
-    assert.equal(vnv({}, "host", "init", "--state", state, "--spec", spec).status, 0);
-    assert.equal(vnv({}, "pmem", "reserve", "--dimm", "0", "--state", state).status, 0);
-    const cfg = (n: string) => { const p = join(dir, `${n}.cfg`); writeFileSync(p, `name = "${n}"\nmemory = 256\nvnvdimms = [ 'size=64M, namespace=fsdax:d' ]\n`); return p; };
+    const { state, cfg } = crashHost("size=64M, namespace=fsdax:d");
     assert.equal(vnv({}, "create", cfg("victim"), "--state", state).status, 0);
     const smfn = listDomains(state).domains[0]!.vnvdimms[0]!.smfn;
     assert.equal(vnv({}, "destroy", "victim", "--state", state).status, 0);
@@ -83,13 +83,7 @@ for (const point of ["delete.after-release", "scrub.before-free"]) {
 }
 
 test("domids are stable: a domain keeps its domid across reboots, an interrupted create, reclaim, and a stop and start", () => {
-  const dir = mkdtempSync(join(tmpdir(), "vnvdimm-crash-"));
-  const spec = join(dir, "m.json");
-  writeFileSync(spec, JSON.stringify({ name: "c", sockets: [{ node: 0, ram: "1G" }], nvdimms: [{ node: 0, size: "512M" }] }));
-  const state = join(dir, "s");
-  assert.equal(vnv({}, "host", "init", "--state", state, "--spec", spec).status, 0);
-  assert.equal(vnv({}, "pmem", "reserve", "--dimm", "0", "--state", state).status, 0);
-  const cfg = (n: string) => { const p = join(dir, `${n}.cfg`); writeFileSync(p, `name = "${n}"\nmemory = 256\nvnvdimms = [ 'size=32M' ]\n`); return p; };
+  const { state, cfg } = crashHost("size=32M");
   const domids = () => Object.fromEntries(listDomains(state).domains.map((d) => [d.name, d.domid]));
   assert.equal(vnv({}, "create", cfg("a"), "--state", state).status, 0);
   assert.equal(vnv({ VNVDIMM_CRASH_AT: "create.before-commit" }, "create", cfg("victim"), "--state", state).signal, "SIGKILL");
@@ -112,13 +106,7 @@ test("domids are stable: a domain keeps its domid across reboots, an interrupted
 });
 
 test("a ledger from before recorded domids: its domains get the lowest free ones in ledger order, kept from the next write on", () => {
-  const dir = mkdtempSync(join(tmpdir(), "vnvdimm-crash-"));
-  const spec = join(dir, "m.json");
-  writeFileSync(spec, JSON.stringify({ name: "c", sockets: [{ node: 0, ram: "1G" }], nvdimms: [{ node: 0, size: "512M" }] }));
-  const state = join(dir, "s");
-  assert.equal(vnv({}, "host", "init", "--state", state, "--spec", spec).status, 0);
-  assert.equal(vnv({}, "pmem", "reserve", "--dimm", "0", "--state", state).status, 0);
-  const cfg = (n: string) => { const p = join(dir, `${n}.cfg`); writeFileSync(p, `name = "${n}"\nmemory = 256\nvnvdimms = [ 'size=32M' ]\n`); return p; };
+  const { state, cfg } = crashHost("size=32M");
   for (const n of ["a", "b", "c"]) assert.equal(vnv({}, "create", cfg(n), "--state", state).status, 0);
   const file = join(state, "toolstack", "ledger.json");
   const old = JSON.parse(readFileSync(file, "utf8")) as { domains: { domid?: number }[] };

@@ -5,26 +5,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { cli, ok } from "../helpers/cli.js";
+import { reservedHost } from "../helpers/e2e-host.js";
 
-async function host() {
-  const dir = mkdtempSync(join(tmpdir(), "vnvdimm-force-"));
-  const spec = join(dir, "machine.json");
-  writeFileSync(spec, JSON.stringify({ name: "f", sockets: [{ node: 0, ram: "1G" }, { node: 1, ram: "1G" }], nvdimms: [{ node: 0, size: "256M" }, { node: 1, size: "256M" }] }));
-  const state = join(dir, "state");
-  await ok("host", "init", "--state", state, "--spec", spec);
-  await ok("pmem", "reserve", "--dimm", "0", "--state", state);
-  await ok("pmem", "reserve", "--dimm", "1", "--state", state);
-  const cfg = (name: string, vnvdimms: string) => {
-    const p = join(dir, `${name}.cfg`);
-    writeFileSync(p, `name = "${name}"\nmemory = 512\nvnvdimms = [ ${vnvdimms} ]\n`);
-    return p;
-  };
-  return { dir, spec, state, cfg };
-}
+const host = () => reservedHost({ prefix: "force", dimmSize: "256M" });
 
 /** A hash of every host DIMM file: what a refusal must leave as it was. */
 function mediaHash(state: string): string {
