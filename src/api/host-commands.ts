@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { CONTROL_DOMID, PAGE_BYTES, type PmemMgmtPlacement, type PmemRegionInfo, type RegionType } from "../hypervisor/index.js";
 import { addBadBlock, addEmulatedDimm, hostPaths, createEmulatedHost, defaultMachineSpec, parseMachineSpec, writeBootOptions, HostError, SpecError, type MachineSpec } from "../host/index.js";
-import { holderNames, openToolstack, pageHolders, withLedgerLock, LedgerError, type BootedHost, type LiveHost, type Toolstack } from "../toolstack/index.js";
+import { forgetLostReservation, holderNames, openToolstack, pageHolders, rememberReserved, withLedgerLock, LedgerError, type BootedHost, type LiveHost, type Toolstack } from "../toolstack/index.js";
 import { reserve, ReserveError, type ReserveResult } from "../dom0/index.js";
 import type { Command } from "./command.js";
 import { SUMMARY } from "./verbs.js";
@@ -144,6 +144,20 @@ export const pmemSetupCommand: Command<StateInput & { type: "mgmt" | "data"; smf
 
 export interface PmemReserveInput extends StateInput { namespace?: string; dimm?: number; mgmt: "ram" | "pmem"; force?: boolean; labels?: "1.1" | "1.2" }
 
+export const pmemForgetCommand: Command<StateInput & { uuid: string }, { uuid: string; forgotten: boolean }> = {
+  name: "pmem forget",
+  summary: SUMMARY["pmem forget"],
+  run: (input) => withStateLock(input.state, () => {
+    // The living host's view when there is one: it booted before any forget.
+    const lost = withHost(input, (b) => b.lost, { readOnly: true });
+    const l = lost.find((x) => x.uuid === input.uuid.toLowerCase());
+    if (!l) {
+      throw new UserError("not-found", `No lost reservation ${input.uuid}`, lost.length ? `the lost ones: ${lost.map((x) => x.uuid).join(", ")}` : "`vnvdimm host status` lists lost reservations; there are none");
+    }
+    return { uuid: l.uuid, forgotten: forgetLostReservation(input.state, l.uuid, input.live?.toolstack.booted) };
+  }),
+};
+
 export const pmemReserveCommand: Command<PmemReserveInput, ReserveResult & { setup: RegionRow[] }> = {
   name: "pmem reserve",
   summary: SUMMARY["pmem reserve"],
@@ -185,6 +199,7 @@ function reserveUnderLock(input: PmemReserveInput): ReserveResult & { setup: Reg
     }
     return reserve({ target: { namespace: input.namespace! }, mgmt: input.mgmt, force: input.force ?? false }, view);
   });
+  rememberReserved(input.state, result);
   // A living host's dom0 reports the new record now; otherwise reboot and let it set it up, as at every boot.
   input.live?.rescanReservations();
   const setup = withHost(input, (b) => {
@@ -259,6 +274,7 @@ export const hostStatusCommand: Command<StateInput, object> = {
     }),
     reservations: b.reservations.map((r) => ({ handle: r.handle, namespace: r.namespace, uuid: r.record.uuid, mgmtSizeBytes: r.record.mgmtSize, dataSizeBytes: r.record.dataSize, ok: !r.error, ...(r.error ? { error: r.error.message } : {}) })),
     skipped: b.skipped.map((s) => ({ handle: s.handle, namespace: s.namespace, reasons: s.reasons.map((r) => r.code) })),
+    lost: b.lost.map((l) => ({ uuid: l.uuid, handle: l.handle, namespace: l.namespace, dpa: l.dpa, sizeBytes: l.sizeBytes, found: l.found })),
     regions: regions(b, ["raw", "mgmt", "data"]),
     bootProblems: b.hv.bootReasons.map((r) => r.code),
     managementRamBytes: b.hv.ramBytes(),

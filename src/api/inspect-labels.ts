@@ -2,7 +2,7 @@
 // area, plus what vnvdimm adds: the reasons behind every rejection, and the
 // info block at the start of each namespace when the data area is present.
 import {
-  GUIDS, IndexBlockHeader, INFO_BLOCK_PROBE_BYTES, decodeLabel, detectInfoBlock, guidToBytes, isZeroGuid, qemuDimmCookies,
+  GUIDS, IndexBlockHeader, INFO_BLOCK_PROBE_BYTES, RESERVATION_OFFSET, RESERVATION_RECORD_BYTES, RESERVATION_SIGNATURE, decodeLabel, detectInfoBlock, hasReservationSignature, validateReservation, guidToBytes, isZeroGuid, qemuDimmCookies,
   rawBytesToText, rawTextToBytes, readLabelArea, slotOffset, labelAreaLayout, decodeAscii, decodeNfit, nfitStructuresOfKind, nfitInterleaveSetCookies,
   slotToHandle, FormatError, LABEL_AREA_LIMIT_BYTES, MIN_SLOTS, type Label, type LabelAreaReport, type LabelRegion, type Reason, type InfoBlockDetection,
 } from "../formats/index.js";
@@ -38,7 +38,8 @@ export interface NamespaceEntry {
   name: string;
   dpa: bigint;
   rawsize: bigint;
-  mode?: "fsdax" | "devdax" | "sector" | "raw";
+  /** "hypervisor": a reservation record (which a stock Linux refuses to bind). */
+  mode?: "fsdax" | "devdax" | "sector" | "raw" | "hypervisor";
   labelless?: true;
   slots: number[];
   claimClass?: string;
@@ -46,8 +47,8 @@ export interface NamespaceEntry {
 
 export interface InfoBlockEntry {
   namespace: string | null;
-  kind: InfoBlockDetection["kind"];
-  mode: InfoBlockDetection["mode"];
+  kind: InfoBlockDetection["kind"] | "reservation";
+  mode: InfoBlockDetection["mode"] | "hypervisor";
   offset?: number;
   signature?: string;
   uuid?: string;
@@ -193,6 +194,11 @@ export function inspectLabels(input: InspectLabelsInput): InspectLabelsResult {
       for (const ns of namespaces) {
         if (ns.dpa + BigInt(INFO_BLOCK_PROBE_BYTES) > dataBytes) continue;
         const head = f.read(base + Number(ns.dpa), INFO_BLOCK_PROBE_BYTES);
+        if (hasReservationSignature(head, RESERVATION_OFFSET)) {
+          ns.mode = "hypervisor";
+          infoBlocks.push(describeReservation(ns, head.subarray(RESERVATION_OFFSET, RESERVATION_OFFSET + RESERVATION_RECORD_BYTES)));
+          continue;
+        }
         const det = detectInfoBlock(head, { ...(ns.uuid ? { parentUuid: rawTextToBytes(ns.uuid) } : {}), namespaceSizeBytes: ns.rawsize });
         ns.mode = det.mode;
         infoBlocks.push(describeInfoBlock(ns.uuid, det));
@@ -230,6 +236,14 @@ function describeInfoBlock(namespace: string | null, d: InfoBlockDetection): Inf
   const common = { offset: d.offset, signature: decodeAscii(b.signature), uuid: rawBytesToText(b.uuid), parentUuid: rawBytesToText(b.parentUuid), version: `${b.versionMajor}.${b.versionMinor}` };
   if ("npfns" in b) return { ...base, ...common, dataoff: b.dataoff, align: b.align };
   return { ...base, ...common, dataoff: BigInt(d.offset ?? 0) + b.dataoff };
+}
+
+/** A reservation record where Linux looks for an info block: it is read as what it is, not as the fsdax block it poses as. */
+function describeReservation(ns: NamespaceEntry, bytes: Uint8Array): InfoBlockEntry {
+  const v = validateReservation(bytes, { namespaceSizeBytes: ns.rawsize, ...(ns.uuid ? { parentUuid: rawTextToBytes(ns.uuid) } : {}) });
+  const base: InfoBlockEntry = { namespace: ns.uuid, kind: "reservation", mode: "hypervisor", offset: RESERVATION_OFFSET, signature: RESERVATION_SIGNATURE, reasons: [...v.reasons] };
+  const r = v.record;
+  return r ? { ...base, uuid: r.uuid, ...(r.parentUuid ? { parentUuid: r.parentUuid } : {}), dataoff: r.dataOffset, align: r.align, version: r.version } : base;
 }
 
 export const inspectLabelsCommand: Command<InspectLabelsInput, InspectLabelsResult> = {

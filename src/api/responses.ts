@@ -37,6 +37,8 @@ export const hostStatusOutput = z.looseObject({
     handle: nat, namespace: uuid, uuid: z.string(), mgmtSizeBytes: u64, dataSizeBytes: u64, ok: z.boolean(), error: z.string().optional(),
   })),
   skipped: z.array(z.looseObject({ handle: nat, namespace: uuid, reasons: z.array(z.string()) })),
+  lost: z.array(z.looseObject({ uuid: z.string(), handle: nat, namespace: uuid, dpa: u64, sizeBytes: u64, found: z.string() }))
+    .describe("reservations this host found before and no longer finds: damaged, converted by another OS, or gone"),
   regions: z.array(regionRow),
   bootProblems: z.array(z.string()),
   managementRamBytes: z.strictObject({ frameTables: nat, p2m: nat }).describe("host RAM the hypervisor spends on frame tables and domains' p2m"),
@@ -59,6 +61,8 @@ export const pmemMapOutput = z.strictObject({
 });
 
 export const pmemListOutput = z.strictObject({ regions: z.array(regionRow) });
+
+export const pmemForgetOutput = z.strictObject({ uuid: z.string(), forgotten: z.boolean() });
 
 export const pmemReserveOutput = z.strictObject({
   handle: nat,

@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { PmemMgmtPlacement, RegionType } from "../hypervisor/index.js";
 import type { ImagePolicy, LiveHost } from "../toolstack/index.js";
 import { UserError } from "./errors.js";
-import { hostAddDimmCommand, hostMceCommand, hostStatusCommand, pmemListCommand, pmemReserveCommand, pmemSetupCommand } from "./host-commands.js";
+import { hostAddDimmCommand, hostMceCommand, hostStatusCommand, pmemForgetCommand, pmemListCommand, pmemReserveCommand, pmemSetupCommand } from "./host-commands.js";
 import {
   attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestArsCommand, guestExecCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
   listCommand, reclaimCommand,
@@ -124,6 +124,13 @@ export const routes = [
       state, live, mgmt: i.mgmt as PmemMgmtPlacement, force: i.force ?? false, ...(i.labels ? { labels: i.labels } : {}),
       ...(i.namespace !== undefined ? { namespace: i.namespace } : {}), ...(i.dimm !== undefined ? { dimm: i.dimm } : {}),
     }),
+    change: () => ({ kind: "pmem.reserved" }),
+  }),
+  route({
+    ...routeMeta("forgetReservation"),
+    input: z.object({ uuid: z.string().regex(/^[0-9a-fA-F-]{36}$/, "expected a reservation uuid").describe("the lost reservation, as `host status` names it") }).strict(),
+    output: out.pmemForgetOutput,
+    run: (i, { state }) => pmemForgetCommand.run({ state, uuid: i.uuid }),
     change: () => ({ kind: "pmem.reserved" }),
   }),
   route({

@@ -10,7 +10,7 @@
 // final claim). A retry finishes each of these without --force.
 import { randomUUID } from "node:crypto";
 import {
-  FS_SIGNATURE_PROBE_BYTES, GUIDS, RESERVATION_ABSTRACTION_GUID, RESERVATION_FLAGS, RESERVATION_OFFSET, ReservationRecord, encodeReservation,
+  FS_SIGNATURE_PROBE_BYTES, GUIDS, RESERVATION_ABSTRACTION_GUID, RESERVATION_CLAIM_GUID, RESERVATION_FLAGS, RESERVATION_OFFSET, RESERVATION_RECORD_BYTES, encodeReservation,
   guidToBytes, guidEquals, initLabelWrites, planLabelUpdate, planReservation, rawTextToBytes, type Reservation,
 } from "../formats/index.js";
 import type { DimmData } from "./dimm-media.js";
@@ -77,7 +77,7 @@ function refuseUnlessForced(what: string, c: NamespaceContent, force: boolean | 
 function isUnfinishedReserve(data: DimmData, dpa: bigint, sizeBytes: bigint, c: NamespaceContent): boolean {
   if (c.kind !== "bad-reservation" || (c.owner !== RESERVATION_OWNER && c.owner !== "")) return false;
   const head = data.read(dpa, Number(sizeBytes < BigInt(FS_SIGNATURE_PROBE_BYTES) ? sizeBytes : BigInt(FS_SIGNATURE_PROBE_BYTES)));
-  const end = RESERVATION_OFFSET + ReservationRecord.size;
+  const end = RESERVATION_OFFSET + RESERVATION_RECORD_BYTES;
   return head.every((b, i) => b === 0 || (i >= RESERVATION_OFFSET && i < end));
 }
 
@@ -119,7 +119,7 @@ export function reserve(req: ReserveRequest, dimms: { dimm: NfitDimm; dsm: Dsm; 
   const v12 = after.labels.selection.layout?.labelSizeBytes === 256;
   const label = {
     uuid: rawTextToBytes(uuid), name: "hypervisor", isetcookie: v12 ? d.dimm.cookies.v12 : d.dimm.cookies.v11, dpa: free.dpa, rawsize: free.sizeBytes,
-    ...(v12 ? { typeGuid: guidToBytes(GUIDS.spaPersistentMemory), abstractionGuid: guidToBytes(RESERVATION_ABSTRACTION_GUID) } : {}),
+    ...(v12 ? { typeGuid: guidToBytes(GUIDS.spaPersistentMemory), abstractionGuid: guidToBytes(RESERVATION_CLAIM_GUID) } : {}),
   };
   const ns: ScannedNamespace = { uuid, name: "hypervisor", dpa: free.dpa, sizeBytes: free.sizeBytes, labelless: false, content: classifyNamespace(d.data, free.dpa, free.sizeBytes, null) };
   // Free space may still hold an old namespace's data: the same refusal applies, unless it is our own unfinished record.
@@ -136,21 +136,26 @@ function reserveNamespace(d: { dimm: NfitDimm; dsm: Dsm; data: DimmData }, ns: S
   const c = ns.content;
   if (c.kind === "reservation" && c.owner === RESERVATION_OWNER && !force) {
     // A reserve cut short after its record still owes the label its claim: finish it.
-    claimInLabel(d, ns);
+    claimInLabel(d, ns, c.record);
     return { handle: d.dimm.handle, namespace: { uuid: ns.uuid ?? "", name: ns.name, dpa: ns.dpa, sizeBytes: ns.sizeBytes, created }, record: c.record, alreadyReserved: true };
   }
   refuseUnlessForced(namespaceText(ns), c, force);
   const record = writeRecord(d.data, ns, mgmtInPmem);
-  claimInLabel(d, ns);
+  claimInLabel(d, ns, record);
   return { handle: d.dimm.handle, namespace: { uuid: ns.uuid ?? "", name: ns.name, dpa: ns.dpa, sizeBytes: ns.sizeBytes, created }, record, alreadyReserved: false };
 }
 
-/** With v1.2 labels, marks the claim in the namespace's label too, unless it is there; v1.1 labels have no abstraction field. */
-function claimInLabel(d: { dimm: NfitDimm; dsm: Dsm; data: DimmData }, ns: ScannedNamespace): void {
+/**
+ * With v1.2 labels, marks the claim in the namespace's label too, unless it is
+ * there; v1.1 labels have no abstraction field. A v2 record is claimed for
+ * Linux's pfn personality, so that Linux reads its guard and refuses; a v1
+ * record keeps the claim class it was written with.
+ */
+function claimInLabel(d: { dimm: NfitDimm; dsm: Dsm; data: DimmData }, ns: ScannedNamespace, record: Reservation): void {
   if (!ns.uuid) return;
   const scan = scanDimm(d.dsm, d.dimm, d.data);
   const l = scan.labels.namespaces.find((x) => x.uuid === ns.uuid)?.labels[0]?.label;
-  const claim = guidToBytes(RESERVATION_ABSTRACTION_GUID);
+  const claim = guidToBytes(record.guarded ? RESERVATION_CLAIM_GUID : RESERVATION_ABSTRACTION_GUID);
   if (!l || l.version !== "1.2" || (l.abstractionGuid && guidEquals(l.abstractionGuid, claim))) return;
   const init = { uuid: l.uuid, name: l.name, flags: l.flags, nlabel: l.nlabel, position: l.position, isetcookie: l.isetcookie, lbasize: l.lbasize, dpa: l.dpa, rawsize: l.rawsize, align: l.align ?? 0, typeGuid: l.typeGuid!, abstractionGuid: claim };
   writeLabelsViaDsm(d.dsm, d.dimm.handle, scan.labelArea, planLabelUpdate(scan.labelArea, init).writes);

@@ -3,9 +3,9 @@
 // and on each namespace what it holds — an info block, a filesystem, or a
 // hypervisor reservation record (valid, or reported with its reasons).
 import {
-  FS_SIGNATURE_PROBE_BYTES, INFO_BLOCK_PROBE_BYTES, RESERVATION_OFFSET, ReservationRecord, decodeAscii, decodeNfit, detectInfoBlock,
+  FS_SIGNATURE_PROBE_BYTES, INFO_BLOCK_PROBE_BYTES, RESERVATION_OFFSET, RESERVATION_RECORD_BYTES, decodeNfit, detectInfoBlock,
   findFilesystemSignatures, hasReservationSignature, nfitInterleaveSetCookies, nfitStructuresOfKind, rawTextToBytes,
-  readLabelArea, validateReservation, type FoundSignature, type LabelAreaReport, type Reason, type Reservation,
+  readLabelArea, reservationOwner, validateReservation, type FoundSignature, type LabelAreaReport, type Reason, type Reservation,
 } from "../formats/index.js";
 import type { DimmData } from "./dimm-media.js";
 import { readLabelAreaViaDsm, type Dsm } from "./label-access.js";
@@ -70,11 +70,11 @@ export interface ScannedDimm {
 export function classifyNamespace(data: DimmData, dpa: bigint, sizeBytes: bigint, parentUuid: string | null): NamespaceContent {
   const probe = Number(sizeBytes < BigInt(FS_SIGNATURE_PROBE_BYTES) ? sizeBytes : BigInt(FS_SIGNATURE_PROBE_BYTES));
   const head = data.read(dpa, probe);
-  if (head.length >= RESERVATION_OFFSET + ReservationRecord.size && hasReservationSignature(head, RESERVATION_OFFSET)) {
-    const bytes = head.subarray(RESERVATION_OFFSET, RESERVATION_OFFSET + ReservationRecord.size);
+  if (head.length >= RESERVATION_OFFSET + RESERVATION_RECORD_BYTES && hasReservationSignature(head, RESERVATION_OFFSET)) {
+    const bytes = head.subarray(RESERVATION_OFFSET, RESERVATION_OFFSET + RESERVATION_RECORD_BYTES);
     const v = validateReservation(bytes, { namespaceSizeBytes: sizeBytes, ...(parentUuid ? { parentUuid: rawTextToBytes(parentUuid) } : {}) });
     if (v.record && v.reasons.length === 0) return { kind: "reservation", record: v.record, owner: v.record.owner, valid: true };
-    return { kind: "bad-reservation", reasons: v.reasons, owner: decodeAscii(ReservationRecord.decode(bytes).owner) };
+    return { kind: "bad-reservation", reasons: v.reasons, owner: reservationOwner(bytes) };
   }
   if (head.length >= INFO_BLOCK_PROBE_BYTES) {
     const ib = detectInfoBlock(head.subarray(0, INFO_BLOCK_PROBE_BYTES), { namespaceSizeBytes: sizeBytes });

@@ -1,11 +1,9 @@
 // Host state beyond the media: the hypervisor boot options (pmem_mgmt=) and
 // the host's bad-block list — pages that took a machine check, which real
 // firmware reports again at every boot (ARS), so an emulated host keeps them.
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { z } from "zod";
-import { HostError } from "./host-error.js";
-import { PRIVATE_FILE_MODE, makePrivateDir } from "./state-dir.js";
+import { readJson, writeJson } from "./state-json.js";
 
 const BootOptionsSchema = z.object({ pmemMgmt: z.enum(["ram", "pmem"]) }).strict();
 const BadBlocksSchema = z.object({ mfns: z.array(z.number().int().nonnegative()) }).strict();
@@ -14,25 +12,6 @@ export type HostBootOptions = z.output<typeof BootOptionsSchema>;
 
 const bootPath = (state: string) => join(state, "host", "boot.json");
 const badPath = (state: string) => join(state, "host", "badblocks.json");
-
-function writeJson(path: string, v: unknown): void {
-  makePrivateDir(dirname(path));
-  writeFileSync(`${path}.tmp`, JSON.stringify(v, null, 2) + "\n", { mode: PRIVATE_FILE_MODE });
-  renameSync(`${path}.tmp`, path);
-}
-
-function readJson<T>(path: string, schema: z.ZodType<T>, fallback: T, hint: string): T {
-  if (!existsSync(path)) return fallback;
-  const corrupt = (why: string) => new HostError("host.corrupt", `Cannot read ${path}: ${why}`, hint);
-  let raw: unknown;
-  try { raw = JSON.parse(readFileSync(path, "utf8")); } catch (e) {
-    if (e instanceof SyntaxError) throw corrupt("not JSON");
-    throw e;
-  }
-  const r = schema.safeParse(raw);
-  if (!r.success) throw corrupt(`${r.error.issues[0]?.path.join(".") || "the file"}: ${r.error.issues[0]?.message ?? "invalid"}`);
-  return r.data;
-}
 
 export function readBootOptions(state: string): HostBootOptions {
   return readJson(bootPath(state), BootOptionsSchema, { pmemMgmt: "ram" }, `fix it to {"pmemMgmt": "ram"} or "pmem", or remove it (the default is ram)`);

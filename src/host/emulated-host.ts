@@ -9,6 +9,7 @@ import { buildHostE820, buildHostNfit } from "./firmware.js";
 import { planMemoryMap, type HostDimm } from "./memory-map.js";
 import { parseMachineSpec, type MachineSpec } from "./spec.js";
 import { HostError } from "./host-error.js";
+import { forgetAllReservations } from "./known-reservations.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, hostPaths, makePrivateDir } from "./state-dir.js";
 
 export { HostError };
@@ -75,6 +76,8 @@ export function createEmulatedHost(stateDir: string, spec: MachineSpec, opts: { 
     opts.onProgress?.(i + 1, map.dimms.length);
   });
   writeFirmware(stateDir, map, spec);
+  // New media hold no reservation: what the old ones held is not lost, it was replaced on purpose.
+  forgetAllReservations(stateDir);
   return openEmulatedHost(stateDir);
 }
 

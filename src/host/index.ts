@@ -6,3 +6,4 @@ export * from "./state-dir.js";
 export * from "./emulated-host.js";
 export * from "./sysfs-discovery.js";
 export * from "./boot-options.js";
+export * from "./known-reservations.js";

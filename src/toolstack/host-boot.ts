@@ -9,13 +9,17 @@
 // and the management structures are rebuilt every time.
 import { SparseFileMedia, overlayMedia, type Media } from "../media/index.js";
 import { bootHypervisor, mediaResolver, CONTROL_DOMID, PAGE_BYTES, type Hypervisor, type MediaResolver, type PmemMgmtPlacement, type PmemRegionInfo } from "../hypervisor/index.js";
-import { openEmulatedHost, hostDsm, readBadBlocks, readBootOptions, type EmulatedHost } from "../host/index.js";
+import { forgetReservation, openEmulatedHost, hostDsm, readBadBlocks, readBootOptions, readKnownReservations, rememberReservations, type EmulatedHost, type KnownReservation } from "../host/index.js";
 import { dimmsFromNfit, fileDimmData, scanDimm, type DimmData, type Dsm, type NfitDimm, type ScannedDimm } from "../dom0/index.js";
+import { lostReservations, type LostReservation } from "./lost-reservations.js";
 import type { Reason, Reservation } from "../formats/index.js";
 
 export interface ReservationReport {
   handle: number;
   namespace: string | null;
+  /** The namespace's place on its DIMM. */
+  dpa: bigint;
+  sizeBytes: bigint;
   record: Reservation;
   mgmt?: PmemRegionInfo;
   data?: PmemRegionInfo;
@@ -35,6 +39,8 @@ export interface BootedHost {
   dimms: { dimm: NfitDimm; dsm: Dsm; data: DimmData; scan: ScannedDimm }[];
   reservations: ReservationReport[];
   skipped: SkippedRecord[];
+  /** Reservations this host knew that the boot did not find (damaged, converted by another OS, or gone). */
+  lost: LostReservation[];
   pmemMgmt: PmemMgmtPlacement;
   /** Pages on the host's bad-block list, broken since boot. */
   broken: number[];
@@ -100,8 +106,11 @@ export function bootHost(stateDir: string, opts: BootOptions = {}): BootedHost {
     skipped.push(...found.skipped);
   }
   for (const mfn of broken) hv.mceInject(CONTROL_DOMID, mfn);
+  const lost = lostReservations(readKnownReservations(stateDir), reservations, dimms);
+  // A boot that may write remembers what it found, so that a later boot can tell a lost reservation from none.
+  if (!readOnly) rememberReservations(stateDir, reservations.map(knownOf));
   const booted: BootedHost = {
-    host, hv, dimms, reservations, skipped, pmemMgmt, media: resolver, broken, readOnly,
+    host, hv, dimms, reservations, skipped, lost, pmemMgmt, media: resolver, broken, readOnly,
     close: () => media.forEach((m) => m.close()),
     plugDimms(next) {
       const known = new Set(booted.host.dimms.map((d) => d.handle));
@@ -163,7 +172,7 @@ export function setupReservations(hv: Hypervisor, d: BootedHost["dimms"][number]
     if (ns.content.kind !== "reservation") continue;
     const rec = ns.content.record;
     const base = d.dimm.spa + (ns.dpa - d.dimm.mappingDpa);
-    const report: ReservationReport = { handle: d.dimm.handle, namespace: ns.uuid, record: rec };
+    const report: ReservationReport = { handle: d.dimm.handle, namespace: ns.uuid, dpa: ns.dpa, sizeBytes: ns.sizeBytes, record: rec };
     reservations.push(report);
     const mgmt = rec.mgmtSize > 0n ? { smfn: Number((base + rec.mgmtOffset) / PAGE), emfn: Number((base + rec.mgmtOffset + rec.mgmtSize) / PAGE) } : undefined;
     if (mgmt) {
@@ -179,4 +188,24 @@ export function setupReservations(hv: Hypervisor, d: BootedHost["dimms"][number]
     else report.data = r.value;
   }
   return { reservations, skipped };
+}
+
+/** What the host remembers of a reservation it found. */
+export const knownOf = (r: Pick<ReservationReport, "handle" | "namespace" | "dpa" | "sizeBytes" | "record">): KnownReservation =>
+  ({ uuid: r.record.uuid, handle: r.handle, namespace: r.namespace, dpa: r.dpa, sizeBytes: r.sizeBytes });
+
+/** After `pmem reserve`: the host remembers the new reservation at once, before any other OS can touch it. */
+export function rememberReserved(state: string, r: { handle: number; namespace: { uuid: string; dpa: bigint; sizeBytes: bigint }; record: Reservation }): void {
+  rememberReservations(state, [knownOf({ handle: r.handle, namespace: r.namespace.uuid || null, dpa: r.namespace.dpa, sizeBytes: r.namespace.sizeBytes, record: r.record })]);
+}
+
+/**
+ * `pmem forget`: the administrator acknowledges a lost reservation; false when
+ * the host did not know it. A living host's boot report forgets it too.
+ */
+export function forgetLostReservation(state: string, uuid: string, living?: BootedHost): boolean {
+  const forgotten = forgetReservation(state, uuid);
+  const at = living?.lost.findIndex((l) => l.uuid === uuid) ?? -1;
+  if (living && at >= 0) living.lost.splice(at, 1);
+  return forgotten;
 }

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { buildPfnSb, RESERVATION_ABSTRACTION_GUID, rawBytesToText, guidToBytes } from "../../src/formats/index.js";
+import { buildPfnSb, RESERVATION_CLAIM_GUID, rawBytesToText, guidToBytes } from "../../src/formats/index.js";
 import { reserve, scanDimm, readLabelAreaViaDsm } from "../../src/dom0/index.js";
 import { MGMT_BYTES_PER_PAGE } from "../../src/hypervisor/index.js";
 import { smallHost, dom0View } from "../helpers/host.js";
@@ -20,7 +20,7 @@ test("reserve --dimm on an empty label-less DIMM: labels v1.2, a namespace, and 
   assert.equal(scan.namespaces.length, 1);
   assert.equal(scan.namespaces[0]!.content.kind, "reservation");
   const label = scan.labels.namespaces[0]!.labels[0]!.label;
-  assert.equal(rawBytesToText(label.abstractionGuid!), rawBytesToText(guidToBytes(RESERVATION_ABSTRACTION_GUID)));
+  assert.equal(rawBytesToText(label.abstractionGuid!), rawBytesToText(guidToBytes(RESERVATION_CLAIM_GUID)));
   // Idempotent: a second reserve finds the record and writes nothing.
   const before = sha(host.dimms[0]!.path);
   const again = reserve({ target: { dimm: view[0]!.dimm }, mgmt: "pmem" }, view);
@@ -56,7 +56,7 @@ test("reserve --namespace refuses a foreign reservation unless forced", () => {
   const p = host.dimms[0]!.path;
   const b = readFileSync(p);
   const at = Number(r.namespace.dpa) + 4096;
-  b.write("otheros\0\0\0\0\0\0\0\0\0", at + 104, "latin1");
+  b.write("otheros\0\0\0\0\0\0\0\0\0", at + 128 + 104, "latin1"); // the owner field of a v2 body
   // recompute Fletcher64 via the formats library
   return import("../../src/formats/index.js").then(({ sealInfoBlock }) => {
     const block = new Uint8Array(b.buffer, b.byteOffset + at, 4096);

@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
-  ReservationRecord, encodeReservation, validateReservation, planReservation, detectInfoBlock, RESERVATION_FLAGS,
-  PFN_SIGNATURE, BttSb, PfnSb, rawTextToBytes, sealInfoBlock,
+  ReservationBody, encodeReservation, validateReservation, planReservation, detectInfoBlock, RESERVATION_FLAGS, RESERVATION_BODY_OFFSET,
+  RESERVATION_RECORD_BYTES, BttSb, PfnSb, rawTextToBytes, sealInfoBlock, signatureBytes,
 } from "../../src/formats/index.js";
 
 const U = rawTextToBytes("11111111-2222-3333-4444-555555555555");
@@ -15,11 +15,15 @@ function record(over: Partial<Parameters<typeof encodeReservation>[0]> = {}): Ui
   return encodeReservation({ uuid: U, parentUuid: P, flags: RESERVATION_FLAGS.MGMT_IN_PMEM, bytesPerPage: 16, align: 2 << 20, ...plan, ...over });
 }
 
-test("the record is one 4 KiB block sharing nd_gen_sb's checksum slot", () => {
-  assert.equal(ReservationRecord.size, 4096);
-  assert.equal(ReservationRecord.offsetOf("checksum"), 4088);
-  assert.equal(PfnSb.size, ReservationRecord.size);
-  assert.equal(BttSb.size, ReservationRecord.size);
+/** Offset of a body field in a v2 record. */
+const at = (field: Parameters<typeof ReservationBody.offsetOf>[0]): number => RESERVATION_BODY_OFFSET[2] + ReservationBody.offsetOf(field);
+
+test("the record is one 4 KiB info-block frame: an nd_pfn_sb with the body in its padding", () => {
+  assert.equal(RESERVATION_RECORD_BYTES, 4096);
+  assert.equal(PfnSb.size, RESERVATION_RECORD_BYTES);
+  assert.equal(BttSb.size, RESERVATION_RECORD_BYTES);
+  assert.ok(RESERVATION_BODY_OFFSET[2] >= PfnSb.offsetOf("padding"));
+  assert.ok(RESERVATION_BODY_OFFSET[2] + ReservationBody.size <= PfnSb.offsetOf("checksum"));
 });
 
 test("a planned record validates and round-trips", () => {
@@ -28,16 +32,35 @@ test("a planned record validates and round-trips", () => {
   assert.deepEqual(v.reasons, []);
   assert.equal(v.record!.owner, "vnvdimm");
   assert.equal(v.record!.parentUuid, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
-  assert.deepEqual(ReservationRecord.encode(ReservationRecord.decode(b)), b);
+  assert.equal(v.record!.version, "2.0");
+  assert.equal(v.record!.guarded, true);
+  const body = b.subarray(RESERVATION_BODY_OFFSET[2], RESERVATION_BODY_OFFSET[2] + ReservationBody.size);
+  assert.deepEqual(ReservationBody.encode(ReservationBody.decode(body)), body);
 });
 
-test("Linux cannot mistake it for an info block: the namespace reads as raw", () => {
+test("Linux takes it for an fsdax info block that it must refuse (nd_pfn_validate: -EOPNOTSUPP), so the namespace stays unbound", () => {
   const ns = new Uint8Array(16384);
   ns.set(record(), 4096);
-  const d = detectInfoBlock(ns);
-  assert.equal(d.kind, "none");
-  assert.equal(d.mode, "raw");
-  assert.notEqual(new TextDecoder().decode(ns.subarray(4096, 4111)), PFN_SIGNATURE);
+  const d = detectInfoBlock(ns, { parentUuid: P, namespaceSizeBytes: 8n * GiB });
+  assert.equal(d.kind, "pfn");
+  // The first check it fails is the page-size one, which Linux 5.4+ answers with -EOPNOTSUPP (no raw fallback).
+  assert.equal(d.reasons[0]?.code, "pfn.page-size", d.reasons.map((r) => r.code).join(", "));
+  assert.ok(d.reasons.some((r) => r.code === "pfn.page-struct-size"));
+});
+
+test("a v1 record (the body at the frame's start, no guard) is still read, and says it is unguarded", () => {
+  const plan = planReservation(8n * GiB, { mgmtInPmem: true, bytesPerPage: 16 })!;
+  const b = new Uint8Array(4096);
+  b.set(ReservationBody.encode({
+    signature: signatureBytes("PMEM_HV_RESERVE"), uuid: U, parentUuid: P, flags: 1, versionMajor: 1, versionMinor: 0, bytesPerPage: 16, pageSize: 4096,
+    align: 2 << 20, owner: signatureBytes("vnvdimm"), ...plan,
+  }), 0);
+  sealInfoBlock(b);
+  const v = validateReservation(b, { namespaceSizeBytes: 8n * GiB, parentUuid: P });
+  assert.deepEqual(v.reasons, []);
+  assert.equal(v.record!.version, "1.0");
+  assert.equal(v.record!.guarded, false);
+  assert.equal(detectInfoBlock(Uint8Array.from([...new Uint8Array(4096), ...b])).kind, "none", "Linux sees no info block in a v1 record");
 });
 
 test("plan: mgmt first, data after, both aligned, mgmt big enough; ram placement has no mgmt area", () => {
@@ -55,18 +78,20 @@ test("plan: mgmt first, data after, both aligned, mgmt big enough; ram placement
 });
 
 const steps: [string, (b: Uint8Array, dv: DataView) => void, boolean?][] = [
-  ["rsv.signature", (b) => { b[0] = 0x41; }],
-  ["rsv.checksum", (b) => { b[200] = 1; }, false],
-  ["rsv.version", (_b, dv) => dv.setUint16(ReservationRecord.offsetOf("versionMajor"), 2, true)],
-  ["rsv.page-size", (_b, dv) => dv.setUint32(ReservationRecord.offsetOf("pageSize"), 8192, true)],
-  ["rsv.parent-uuid", (b) => { b[ReservationRecord.offsetOf("parentUuid")] = 0x12; }],
-  ["rsv.align", (_b, dv) => dv.setBigUint64(ReservationRecord.offsetOf("dataOffset"), (4n << 20n) + 4096n, true)],
-  ["rsv.bounds", (_b, dv) => dv.setBigUint64(ReservationRecord.offsetOf("dataSize"), 9n * GiB, true)],
-  ["rsv.overlap", (_b, dv) => dv.setBigUint64(ReservationRecord.offsetOf("dataOffset"), 2n << 20n, true)],
-  ["rsv.mgmt-size", (_b, dv) => dv.setBigUint64(ReservationRecord.offsetOf("mgmtSize"), 2n << 20n, true)],
+  ["rsv.signature", (b) => { b[at("signature")] = 0x41; }],
+  ["rsv.checksum", (b) => { b[300] = 1; }, false],
+  ["rsv.version", (_b, dv) => dv.setUint16(at("versionMajor"), 3, true)],
+  ["rsv.guard", (_b, dv) => dv.setUint32(PfnSb.offsetOf("pageSize"), 4096, true)],
+  ["rsv.guard", (b) => { b[PfnSb.offsetOf("parentUuid")]! ^= 1; }],
+  ["rsv.page-size", (_b, dv) => dv.setUint32(at("pageSize"), 8192, true)],
+  ["rsv.parent-uuid", (b) => { b[at("parentUuid")] = 0x12; b[PfnSb.offsetOf("parentUuid")] = 0x12; }],
+  ["rsv.align", (_b, dv) => dv.setBigUint64(at("dataOffset"), (4n << 20n) + 4096n, true)],
+  ["rsv.bounds", (_b, dv) => dv.setBigUint64(at("dataSize"), 9n * GiB, true)],
+  ["rsv.overlap", (_b, dv) => dv.setBigUint64(at("dataOffset"), 2n << 20n, true)],
+  ["rsv.mgmt-size", (_b, dv) => dv.setBigUint64(at("mgmtSize"), 2n << 20n, true)],
 ];
-for (const [code, mutate, reseal] of steps) {
-  test(`corrupt record → ${code}`, () => {
+for (const [i, [code, mutate, reseal]] of steps.entries()) {
+  test(`corrupt record ${i} → ${code}`, () => {
     const b = record();
     mutate(b, new DataView(b.buffer));
     if (reseal ?? true) sealInfoBlock(b);

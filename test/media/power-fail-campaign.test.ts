@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  DSM_REVISION, DSM_STATUS, GUIDS, LABEL_FLAGS, RESERVATION_ABSTRACTION_GUID, guidToBytes, handleLabelDsm, initLabelWrites, labelToInit,
+  DSM_REVISION, DSM_STATUS, GUIDS, LABEL_FLAGS, RESERVATION_CLAIM_GUID, guidToBytes, handleLabelDsm, initLabelWrites, labelToInit,
   openBtt, planLabelDelete, planLabelUpdate, qemuDimmCookies, qemuLabelRegion, rawBytesToText, rawTextToBytes, readLabelArea, status,
   type LabelInit, type LabelRegion, type LabelStore, type LabelWrite,
 } from "../../src/formats/index.js";
@@ -231,7 +231,7 @@ test("power-fail pmem reserve --namespace: the record and the label claim end ol
   const claim = (m: MemoryMedia) => {
     const view = dom0Over(m)[0]!;
     const l = scanDimm(view.dsm, view.dimm, view.data).labels.namespaces.find((n) => n.uuid === uuid)!.labels[0]!.label;
-    return rawBytesToText(l.abstractionGuid!) === rawBytesToText(guidToBytes(RESERVATION_ABSTRACTION_GUID));
+    return rawBytesToText(l.abstractionGuid!) === rawBytesToText(guidToBytes(RESERVATION_CLAIM_GUID));
   };
   let torn = 0;
   campaign("reserve --namespace (v1.2)", {
@@ -282,7 +282,7 @@ test("a torn reservation record in free space does not block the retry; the refu
   // A damaged record another owner wrote: refused.
   const foreign = labelled();
   const f = record.slice(0, 2048);
-  f.set(new TextEncoder().encode("otheros\0"), 104);
+  f.set(new TextEncoder().encode("otheros\0"), 128 + 104); // the owner field of a v2 body
   foreign.write(r.namespace.dpa + 4096n, f);
   assert.throws(() => reserve(req, dom0Over(foreign)), /free space at DPA 0x.*damaged reservation record \(rsv\.checksum; owner "otheros"\)/);
 });

@@ -12,6 +12,7 @@ import { DomainsPanel } from "./components/DomainsPanel";
 import { ErrorLine } from "./components/ErrorLine";
 import { Header } from "./components/Header";
 import { PmemMap } from "./components/PmemMap";
+import { LostReservations } from "./components/LostReservations";
 import { StatusBar } from "./components/StatusBar";
 import { ArsDialog } from "./dialogs/ArsDialog";
 import { AttachDialog } from "./dialogs/AttachDialog";
@@ -139,7 +140,7 @@ export function App() {
       <Header data={data} connection={connection} hasToken={hasToken} onToken={() => void askToken("Set the token for this tab", false)} />
       <StatusBar activity={actions.activity} outcome={actions.outcome} onDismiss={actions.dismiss} />
       {data && loadError && <div className="stale"><ErrorLine error={loadError} /></div>}
-      <main>{body}</main>
+      <main>{data && <LostReservations lost={data.host.lost} />}{body}</main>
       {dialog?.kind === "create" && data && (
         <CreateDomainDialog onClose={closeDialog} run={run} activity={actions.activity} nodes={nodes} suggestedName={freeName(data.domains.domains)} />
       )}

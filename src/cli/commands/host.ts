@@ -11,6 +11,7 @@ type StatusView = {
   dimms: { index: number; handle: number; node: number; spa: bigint; sizeBytes: bigint; labels: string; namespaces: { uuid: string | null; name: string; dpa: bigint; sizeBytes: bigint; content: string; mode?: string }[]; labelProblems: string[] }[];
   reservations: { handle: number; namespace: string | null; ok: boolean; error?: string; dataSizeBytes: bigint; mgmtSizeBytes: bigint }[];
   skipped: { handle: number; namespace: string | null; reasons: string[] }[];
+  lost: { uuid: string; handle: number; namespace: string | null; found: string }[];
   regions: { type: string; smfn: number; emfn: number; pxm: number | null }[];
 };
 
@@ -72,7 +73,14 @@ export function registerHost(program: Cli, ctx: Ctx): void {
 }
 
 function renderStatus(r: StatusView): string {
-  const out = [`Host "${termText(r.spec)}" in ${termText(r.state)}, pmem_mgmt=${r.pmemMgmt}`, "", "NVDIMMs"];
+  const out = [`Host "${termText(r.spec)}" in ${termText(r.state)}, pmem_mgmt=${r.pmemMgmt}`];
+  // First, before any table: a reservation that vanished takes its domains' pages with it.
+  for (const l of r.lost) {
+    out.push("", `LOST RESERVATION ${termText(l.uuid)} on dimm handle ${hexn(l.handle)} (namespace ${termText(l.namespace ?? "(label-less)")}): ${termLines(l.found)}`,
+      "  Its pages are no longer the hypervisor's: domains with extents there cannot start, and nothing was repaired.",
+      `  Restore the NVDIMM, or, if the loss was meant, acknowledge it with \`vnvdimm pmem forget ${termText(l.uuid)}\`.`);
+  }
+  out.push("", "NVDIMMs");
   out.push(table(["dimm", "handle", "node", "spa", "size", "labels", "namespaces"], r.dimms.map((d) => [d.index, hexn(d.handle), d.node, hexn(d.spa), human(d.sizeBytes), d.labels, d.namespaces.length])));
   for (const d of r.dimms) {
     if (!d.namespaces.length) continue;

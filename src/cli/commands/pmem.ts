@@ -66,6 +66,14 @@ export function registerPmem(program: Cli, ctx: Ctx): void {
       print(ctx, o.json, r, () => `Set up data region ${hexn(smfn)}-${hexn(emfn)} (until the next boot)\n${renderRegions(r.regions)}`);
     });
 
+  stateful(pmem.command("forget").argument("<uuid>", "the lost reservation's uuid, as `vnvdimm host status` names it"))
+    .description(ROUTE_META.forgetReservation.summary)
+    .addHelpText("after", "\nNothing on the media changes. Only the host's memory that the reservation existed is dropped.\n" + examples("vnvdimm pmem forget 7d8e2c51-0b9a-4d43-9a42-93c1f5e0b6aa"))
+    .action(async (uuid: string, o: { state?: string; json: boolean }) => {
+      const r = await call("forgetReservation", { uuid }, { state: stateOf(o) });
+      print(ctx, o.json, r, () => `Forgot lost reservation ${r.uuid}; the media were not touched`);
+    });
+
   stateful(pmem.command("reserve"))
     .description(ROUTE_META.reservePmem.summary)
     .option("--namespace <uuid|name>", "reserve this existing namespace")

@@ -1,5 +1,5 @@
 // The public face of src/formats/infoblock: namespace info blocks (pfn, dax, btt).
-export { NdGenSb, infoBlockChecksum, storedInfoBlockChecksum, sealInfoBlock } from "./gen-sb.js";
+export { NdGenSb, infoBlockChecksum, storedInfoBlockChecksum, sealInfoBlock, signatureBytes } from "./gen-sb.js";
 export * from "./pfn.js";
 export * from "./pfn-layout.js";
 export * from "./btt.js";

@@ -3,7 +3,7 @@
 // the management area comes first and holds `bytesPerPage` per data page,
 // plus one page for its own header.
 import { alignDownBig, alignUpBig } from "../units.js";
-import { RESERVATION_OFFSET, ReservationRecord } from "./record.js";
+import { RESERVATION_OFFSET, RESERVATION_RECORD_BYTES } from "./record.js";
 
 export interface ReservationPlan {
   mgmtOffset: bigint;
@@ -17,7 +17,7 @@ const PAGE = 4096n;
 /** The largest data area that fits, or undefined when the namespace is too small for one aligned page run. */
 export function planReservation(namespaceSizeBytes: bigint, opts: { mgmtInPmem: boolean; bytesPerPage: number; alignBytes?: number }): ReservationPlan | undefined {
   const align = BigInt(opts.alignBytes ?? 2 * 1024 * 1024);
-  const first = alignUpBig(BigInt(RESERVATION_OFFSET + ReservationRecord.size), align);
+  const first = alignUpBig(BigInt(RESERVATION_OFFSET + RESERVATION_RECORD_BYTES), align);
   if (!opts.mgmtInPmem) {
     const dataSize = alignDownBig(namespaceSizeBytes - first, align);
     return dataSize > 0n ? { mgmtOffset: first, mgmtSize: 0n, dataOffset: first, dataSize } : undefined;

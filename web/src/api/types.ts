@@ -79,6 +79,8 @@ export interface HostStatus {
   pmemMgmt: string;
   dimms: { index: number; node: number; sizeBytes: number; path: string }[];
   bootProblems: unknown[];
+  /** Reservations the host knew and no longer finds (older servers do not send it). */
+  lost?: { uuid: string; handle: number; namespace: string | null; found: string }[];
 }
 
 export interface ProgressEvent {
