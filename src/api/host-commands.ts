@@ -272,7 +272,7 @@ export const hostStatusCommand: Command<StateInput, object> = {
         labelProblems: d.scan.labels.reasons.map((r) => r.code),
       };
     }),
-    reservations: b.reservations.map((r) => ({ handle: r.handle, namespace: r.namespace, uuid: r.record.uuid, mgmtSizeBytes: r.record.mgmtSize, dataSizeBytes: r.record.dataSize, ok: !r.error, ...(r.error ? { error: r.error.message } : {}) })),
+    reservations: b.reservations.map((r) => ({ handle: r.handle, namespace: r.namespace, uuid: r.record.uuid, guarded: r.record.guarded, mgmtSizeBytes: r.record.mgmtSize, dataSizeBytes: r.record.dataSize, ok: !r.error, ...(r.error ? { error: r.error.message } : {}) })),
     skipped: b.skipped.map((s) => ({ handle: s.handle, namespace: s.namespace, reasons: s.reasons.map((r) => r.code) })),
     lost: b.lost.map((l) => ({ uuid: l.uuid, handle: l.handle, namespace: l.namespace, dpa: l.dpa, sizeBytes: l.sizeBytes, found: l.found })),
     regions: regions(b, ["raw", "mgmt", "data"]),
