@@ -9,7 +9,7 @@ const MiB = 1n << 20n;
 function spec(nvdimms: QemuVnvdimm[], extra: Partial<QemuDomainSpec> = {}): QemuDomainSpec {
   return {
     name: "vm1", ramMiB: 512, vcpus: 1, slots: 6, maxmemBytes: (512n + 70n * 1024n) * MiB, nodes: 2, accel: "tcg",
-    kernel: "/c/vmlinuz", initrd: "/c/initrd.img", agentScript: "/s/agent.sh", consoleLog: "/s/console.log", agentSocket: "/s/agent.sock",
+    kernel: "/c/vmlinuz", initrd: "/c/initrd.img", agentScript: "/s/agent.sh", badblocksFile: "/s/badblocks", consoleLog: "/s/console.log", agentSocket: "/s/agent.sock",
     qmpSocket: "/s/qmp.sock", pidFile: "/s/qemu.pid", nvdimms, ...extra,
   };
 }
