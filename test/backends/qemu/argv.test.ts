@@ -45,7 +45,7 @@ test("each vNVDIMM is a memory-backend-file window of the host DIMM and an nvdim
   assert.deepEqual(values(argv, "-m"), ["512M,slots=6,maxmem=72192M"]);
   assert.deepEqual(values(argv, "-numa"), ["node,nodeid=0,memdev=ram0,cpus=0-0", "node,nodeid=1"]);
   assert.ok(argv.includes("-daemonize") && values(argv, "-pidfile")[0] === "/s/qemu.pid");
-  assert.deepEqual(values(argv, "-fw_cfg"), ["name=opt/vnvdimm/agent,file=/s/agent.sh"]);
+  assert.deepEqual(values(argv, "-fw_cfg"), ["name=opt/vnvdimm/agent,file=/s/agent.sh", "name=opt/vnvdimm/badblocks,file=/s/badblocks"]);
   assert.deepEqual(values(argv, "-accel"), ["tcg"]);
 });
 
