@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { CONTROL_DOMID, PAGE_BYTES, type PmemMgmtPlacement, type PmemRegionInfo, type RegionType } from "../hypervisor/index.js";
 import { addBadBlock, addEmulatedDimm, hostPaths, createEmulatedHost, defaultMachineSpec, parseMachineSpec, writeBootOptions, HostError, SpecError, type MachineSpec } from "../host/index.js";
-import { forgetLostReservation, holderNames, openToolstack, pageHolders, rememberReserved, withLedgerLock, LedgerError, type BootedHost, type LiveHost, type Toolstack } from "../toolstack/index.js";
+import { applyMcePolicy, forgetLostReservation, holderNames, openToolstack, pageHolders, rememberReserved, withLedgerLock, LedgerError, type BootedHost, type LiveHost, type MceAction, type Toolstack } from "../toolstack/index.js";
 import { reserve, ReserveError, type ReserveResult } from "../dom0/index.js";
 import type { Command } from "./command.js";
 import { SUMMARY } from "./verbs.js";
@@ -210,24 +210,48 @@ function reserveUnderLock(input: PmemReserveInput): ReserveResult & { setup: Reg
   return { ...result, setup };
 }
 
-export const hostMceCommand: Command<StateInput & { mfn: number }, { mfn: number; owner: number | null; domain: string | null; region: string; alreadyBroken: boolean; guestTold: boolean }> = {
+export interface MceOutput {
+  mfn: number; owner: number | null; domain: string | null; region: string; alreadyBroken: boolean; guestTold: boolean;
+  /** What the owner's on_mce did: only for an owner whose backend cannot take the page from its guest (qemu). */
+  onMce?: MceAction;
+  /** No running domain owned the page, but a stopped one (or a kept extent) holds it: its guest finds it at its next boot. */
+  heldBy?: string;
+}
+
+export const hostMceCommand: Command<StateInput & { mfn: number }, MceOutput> = {
   name: "host mce",
   summary: SUMMARY["host mce"],
-  run: (input) => {
+  run: async (input) => {
     const refuse = (r: { errno: string; reason: string; message: string }) => new UserError("invalid-input", `mce refused: ${r.errno} (${r.reason}): ${r.message}`, "the MFN must lie in a pmem region; see `vnvdimm pmem list`", 1, r.reason);
+    let out: MceOutput;
     if (input.live) {
       const r = input.live.mce(input.mfn);
       if (!r.ok) throw refuse(r);
-      return { mfn: input.mfn, owner: r.value.owner ?? null, domain: r.value.domain, region: r.value.region, alreadyBroken: r.value.alreadyBroken, guestTold: r.value.guestTold };
+      out = { mfn: input.mfn, owner: r.value.owner ?? null, domain: r.value.domain, region: r.value.region, alreadyBroken: r.value.alreadyBroken, guestTold: r.value.guestTold };
+    } else {
+      out = withToolstack(input, (ts) => {
+        const r = ts.booted.hv.mceInject(CONTROL_DOMID, input.mfn);
+        if (!r.ok) throw refuse(r);
+        addBadBlock(input.state, input.mfn);
+        const domain = [...ts.running.values()].find((d) => d.domid === r.value.owner)?.name ?? null;
+        // No guest runs between commands without `vnvdimm up`: the owner learns of the page through ARS at its next look.
+        return { mfn: input.mfn, owner: r.value.owner ?? null, domain, region: r.value.region, alreadyBroken: r.value.alreadyBroken, guestTold: false };
+      });
     }
-    return withToolstack(input, (ts) => {
-      const r = ts.booted.hv.mceInject(CONTROL_DOMID, input.mfn);
-      if (!r.ok) throw refuse(r);
-      addBadBlock(input.state, input.mfn);
-      const domain = [...ts.running.values()].find((d) => d.domid === r.value.owner)?.name ?? null;
-      // No guest runs between commands without `vnvdimm up`: the owner learns of the page through ARS at its next look.
-      return { mfn: input.mfn, owner: r.value.owner ?? null, domain, region: r.value.region, alreadyBroken: r.value.alreadyBroken, guestTold: false };
-    });
+    if (out.owner === null && !out.alreadyBroken) {
+      const held = holderNames(pageHolders(input.state, { spa: BigInt(input.mfn) * BigInt(PAGE_BYTES), sizeBytes: BigInt(PAGE_BYTES) }));
+      return held ? { ...out, heldBy: held } : out;
+    }
+    if (!out.domain || out.alreadyBroken) return out;
+    let action: MceAction | undefined;
+    try {
+      action = await applyMcePolicy(input.state, out.domain, input.mfn);
+    } catch (e) {
+      asUserError(e);
+    } finally {
+      input.live?.sync();
+    }
+    return { ...out, ...(action ? { onMce: action, guestTold: action.action === "told" } : {}) };
   },
 };
 

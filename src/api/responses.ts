@@ -84,7 +84,15 @@ export const addDimmOutput = z.strictObject({
 
 export const hostMceOutput = z.strictObject({
   mfn: nat, owner: nat.nullable().describe("domid, or null for a free page"), domain: z.string().nullable().describe("the owner's name"), region: z.string(), alreadyBroken: z.boolean(),
-  guestTold: z.boolean().describe("the owner's running guest was notified (Notify 0x81) and ran ARS; only on a living host"),
+  guestTold: z.boolean().describe("the owner's running guest was told: notified (Notify 0x81) and ran ARS (builtin, on a living host), or marked the page in its badblocks (qemu, on_mce = \"tell\")"),
+  onMce: z.strictObject({
+    policy: z.enum(["stop", "tell"]).describe("the owner's on_mce"),
+    action: z.enum(["stopped", "told"]).describe("stopped: the domain was stopped; told: its running guest marked the page in its badblocks and runs on"),
+    marked: z.array(z.string()).describe("where the running guest marked it: \"pmem0 sectors 8+8\""),
+    why: z.string().optional().describe("why on_mce = \"tell\" stopped the domain after all"),
+    qemu: z.enum(["poweroff", "quit", "kill", "not-running"]).optional().describe("how QEMU was stopped"),
+  }).optional().describe("what the owner's on_mce did; only for a qemu domain, whose QEMU cannot take the page from its guest"),
+  heldBy: z.string().optional().describe("no running domain owned the page, but this stopped domain (or kept extent) holds it: its guest finds the page at its next boot"),
 });
 
 const orphans = z.array(z.strictObject({ domain: z.string(), extents: z.array(extent) }));
@@ -97,7 +105,8 @@ const releasedExtent = z.strictObject({
 export const listOutput = z.strictObject({
   domains: z.array(z.strictObject({
     name: z.string(), domid: nat.nullable(),
-    status: z.enum(["running", "stopped", "interrupted"]).describe("interrupted: a create a crash cut short, never started; reclaim removes it"),
+    status: z.enum(["running", "stopped", "interrupted", "crashed"])
+      .describe("interrupted: a create a crash cut short, never started; reclaim removes it. crashed: its QEMU died without a destroy; create starts it again, destroy records it stopped"),
     backend: z.string(), memoryMiB: nat,
     vnvdimms: z.array(z.strictObject({
       id: z.string(), slot: nat, smfn: nat, nrPages: nat, nrLabelPages: nat, node: nat, state: z.string(), gpa: u64.nullable(), sizeBytes: u64,
@@ -113,7 +122,7 @@ export const listOutput = z.strictObject({
 
 export const createOutput = z.strictObject({
   name: z.string(), domid: nat, recreated: z.boolean(), extents: z.array(extent), backend: z.enum(["builtin", "qemu"]),
-  qemu: z.strictObject({ pid: nat, accel: z.string(), console: z.string() }).optional(),
+  qemu: z.strictObject({ pid: nat, accel: z.string(), console: z.string(), badPages: nat.describe("broken pages its guest is given as badblocks at this boot") }).optional(),
 });
 
 export const destroyOutput = z.strictObject({

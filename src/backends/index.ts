@@ -1,3 +1,4 @@
 // The public face of src/backends.
 export * from "./builtin/index.js";
 export * from "./qemu/index.js";
+export * from "./liveness.js";

@@ -5,7 +5,9 @@ import { openEmulatedHost } from "../host/index.js";
 import { readLedger, type LedgerExtent } from "./ledger.js";
 import { attachVnvdimm, destroyDomain, detachVnvdimm, listDomains, openToolstack, LifecycleError, type DomainList, type DomainListEntry } from "./lifecycle.js";
 import { guestLayoutFor } from "./domain-boot.js";
-import { QemuDomainError, hotplugQemu, qemuRunState, stopQemuDomain, type QemuRunState, type StopHow } from "./qemu-domain.js";
+import { QemuDomainError, guestBadRanges, hotplugQemu, qemuRunState, stopQemuDomain, tellQemuGuest, type QemuRunState, type StopHow } from "./qemu-domain.js";
+import { DEFAULT_ON_MCE, parseDomainConfig, type OnMce } from "./config/index.js";
+import { qemuDomainPaths, readRunRecord } from "../backends/index.js";
 
 function domainOf(state: string, name: string) {
   const d = readLedger(state).domains.find((x) => x.name === name);
@@ -59,4 +61,51 @@ export async function listDomainsLive(state: string, base?: DomainList): Promise
   const domains: DomainListing[] = [];
   for (const d of r.domains) domains.push(runningQemu(d) ? { ...d, qemu: await qemuRunState(state, d.name) } : (d as DomainListEntry));
   return { domains, orphans: r.orphans, released: r.released };
+}
+
+export interface MceAction {
+  /** The owner's on_mce (its config's, else DEFAULT_ON_MCE). */
+  policy: OnMce;
+  /** "stopped": the domain was stopped; "told": its running guest put the page in its badblocks now and runs on. */
+  action: "stopped" | "told";
+  /** Where the running guest marked the page: "pmem0 sectors 8+8". */
+  marked: string[];
+  /** Why on_mce = "tell" stopped the domain after all. */
+  why?: string;
+  /** How QEMU was stopped. */
+  qemu?: StopHow;
+}
+
+function onMceOf(d: { configText: string }): OnMce {
+  try { return parseDomainConfig(d.configText).onMce ?? DEFAULT_ON_MCE; } catch { return DEFAULT_ON_MCE; }
+}
+
+/**
+ * What a machine check on `mfn` does to its owner, after the hypervisor
+ * isolated the page. A builtin guest loses the page from its P2M and is told
+ * by ARS, so nothing more is needed (undefined). QEMU maps the whole extent
+ * and its NVDIMM has no ARS, so a running qemu domain would go on using the
+ * page unawares: it is stopped (on_mce = "stop", the default), or with
+ * on_mce = "tell" its guest marks the page in its badblocks now, and if it
+ * cannot (agent not up, the page under BTT, device-DAX or a label area) the
+ * domain is stopped anyway. Never silent: the next boot marks it too.
+ */
+export async function applyMcePolicy(state: string, name: string, mfn: number): Promise<MceAction | undefined> {
+  const d = domainOf(state, name);
+  if (!runningQemu(d)) return undefined;
+  const policy = onMceOf(d);
+  let why: string | undefined;
+  if (policy === "tell") {
+    const windows = readRunRecord(qemuDomainPaths(state, name))?.windows ?? [];
+    const ranges = guestBadRanges([mfn], windows, d.extents);
+    const told = ranges.length ? await tellQemuGuest(state, name, ranges) : undefined;
+    if (told && told.marked.length && !told.unmarked.length) {
+      return { policy, action: "told", marked: told.marked.map((m) => `${m.device} sectors ${m.sector}+${m.count}`) };
+    }
+    why = !ranges.length ? "the page is in a label area, which has no badblocks"
+      : !told ? "its guest agent could not be asked"
+      : "no pmem block device covers the page (BTT, device-DAX or outside a namespace have no badblocks to write)";
+  }
+  const r = await destroyRunningDomain(state, name);
+  return { policy, action: "stopped", marked: [], ...(why ? { why } : {}), ...(r.qemu ? { qemu: r.qemu } : {}) };
 }

@@ -13,7 +13,7 @@ import { crashPoint, freeDomid, readLedger, withLedgerLock, writeLedger, type Le
 import { applyProvision, checkNoForeignLabels, prepareProvision, type ImagePolicy, type PreparedProvision } from "./provision-extent.js";
 import { startDomain, type RunningDomain } from "./domain-boot.js";
 import { startQemuDomain } from "./qemu-domain.js";
-import { qemuDomainPaths } from "../backends/index.js";
+import { backendGone, qemuDomainPaths } from "../backends/index.js";
 import { finishScrubs, released, scrubExtent, type ScrubProgress } from "./scrub.js";
 
 const PAGE = BigInt(PAGE_BYTES);
@@ -29,6 +29,8 @@ export class LifecycleError extends Error {
 }
 
 export interface Toolstack {
+  /** The state directory it was booted from. */
+  state: string;
   booted: BootedHost;
   ledger: Ledger;
   running: Map<string, RunningDomain>;
@@ -74,7 +76,7 @@ export function openToolstack(state: string, opts: { pmemMgmt?: PmemMgmtPlacemen
   for (const d of ledger.domains.filter((x) => x.status === "running" && !isInterrupted(x))) {
     try { running.set(d.name, startDomain(booted, d)); } catch (e) { failed.push({ name: d.name, message: (e as Error).message }); }
   }
-  return { booted, ledger, running, failed, close: () => booted.close() };
+  return { state, booted, ledger, running, failed, close: () => booted.close() };
 }
 
 /** Pages no allocation may take: every domain's extents, and released ones not yet scrubbed (or kept). */
@@ -122,8 +124,8 @@ function save(state: string, l: Ledger): Ledger {
 
 export interface CreateResult {
   name: string; domid: number; recreated: boolean; extents: LedgerExtent[]; backend: "builtin" | "qemu";
-  /** For the qemu backend: the QEMU process and where its guest's console goes. */
-  qemu?: { pid: number; accel: string; console: string };
+  /** For the qemu backend: the QEMU process, where its guest's console goes, and how many broken pages its guest gets as badblocks. */
+  qemu?: { pid: number; accel: string; console: string; badPages: number };
 }
 
 /**
@@ -136,7 +138,7 @@ function startBackend(state: string, b: BootedHost, l: Ledger, d: LedgerDomain):
   if (d.backend !== "qemu") return { run };
   try {
     const rec = startQemuDomain(state, b, d, run);
-    return { run, qemu: { pid: rec.pid, accel: rec.accel, console: qemuDomainPaths(state, d.name).console } };
+    return { run, qemu: { pid: rec.pid, accel: rec.accel, console: qemuDomainPaths(state, d.name).console, badPages: rec.badRanges.length } };
   } catch (e) {
     d.status = "stopped";
     save(state, l);
@@ -158,8 +160,11 @@ export function createDomain(state: string, input: { configText: string; configF
       if (existing?.extents.some((e) => e.state === "allocating")) {
         throw new LifecycleError("domain.exists", `Domain ${cfg.name} has an unfinished allocation (a crash during ${isInterrupted(existing) ? "create" : "attach"})`, "run `vnvdimm reclaim` first");
       }
-      if (existing?.status === "running") throw new LifecycleError("domain.exists", `Domain ${cfg.name} is already running`, `destroy it first, or choose another name`);
+      if (existing?.status === "running" && !backendGone(state, existing)) throw new LifecycleError("domain.exists", `Domain ${cfg.name} is already running`, `destroy it first, or choose another name`);
       if (existing) {
+        // A domain whose QEMU died (crashed) starts again like a stopped one; its old hypervisor domain goes first.
+        const dead = ts.running.get(existing.name);
+        if (dead) { ts.booted.hv.domainDestroy(CONTROL_DOMID, dead.domid); ts.running.delete(existing.name); }
         existing.status = "running";
         // The same pages, with either backend: a guest's data does not depend on who emulates the DIMMs.
         if (input.backend) existing.backend = input.backend;
@@ -259,7 +264,8 @@ export function deleteDomain(state: string, name: string, o: { keepData?: boolea
   return withLedgerLock(state, () => {
     const l = readLedger(state);
     const d = findDomain(l, name);
-    if (d.status === "running") throw new LifecycleError("domain.running", `Domain ${name} is running`, `stop it first with \`vnvdimm destroy ${name}\``, 1);
+    // A crashed domain (its QEMU died) runs no guest that could still write: it may go like a stopped one.
+    if (d.status === "running" && !backendGone(state, d)) throw new LifecycleError("domain.running", `Domain ${name} is running`, `stop it first with \`vnvdimm destroy ${name}\``, 1);
     l.domains = l.domains.filter((x) => x.name !== name);
     l.released.push(...d.extents.map((e) => released(name, e, o.keepData ?? false)));
     save(state, l);
@@ -272,8 +278,11 @@ export function deleteDomain(state: string, name: string, o: { keepData?: boolea
 export interface DomainListEntry {
   name: string;
   domid: number | null;
-  /** "interrupted": a create a crash cut short (see isInterrupted); never started. */
-  status: "running" | "stopped" | "interrupted";
+  /**
+   * "interrupted": a create a crash cut short (see isInterrupted); never started.
+   * "crashed": the ledger says it runs but its backend has gone (a QEMU that died); create starts it again, destroy records it stopped.
+   */
+  status: "running" | "stopped" | "interrupted" | "crashed";
   backend: string;
   memoryMiB: number;
   vnvdimms: { id: string; slot: number; smfn: number; nrPages: number; nrLabelPages: number; node: number; state: string; gpa: bigint | null; sizeBytes: bigint }[];
@@ -294,13 +303,13 @@ export function listDomains(state: string): DomainList {
 }
 
 /** The listing of a booted toolstack: a fresh one, or the living host's. */
-export function listDomainsOf(ts: Pick<Toolstack, "ledger" | "running" | "failed">): DomainList {
+export function listDomainsOf(ts: Pick<Toolstack, "state" | "ledger" | "running" | "failed">): DomainList {
     const domains = ts.ledger.domains.map((d): DomainListEntry => {
       const run = ts.running.get(d.name);
       const fail = ts.failed.find((f) => f.name === d.name);
       const reclaim = reclaimPlan(d);
       return {
-        name: d.name, domid: run?.domid ?? null, status: isInterrupted(d) ? "interrupted" : d.status, backend: d.backend, memoryMiB: d.memoryMiB,
+        name: d.name, domid: run?.domid ?? null, status: isInterrupted(d) ? "interrupted" : d.status === "running" && backendGone(ts.state, d) ? "crashed" : d.status, backend: d.backend, memoryMiB: d.memoryMiB,
         vnvdimms: d.extents.map((e) => {
           const w = run?.layout.windows.find((x) => x.slot === e.slot);
           return { id: e.id, slot: e.slot, smfn: e.smfn, nrPages: e.nrPages, nrLabelPages: e.nrLabelPages, node: e.node, state: e.state, gpa: w?.gpa ?? null, sizeBytes: BigInt(e.nrPages - e.nrLabelPages) * PAGE };

@@ -3,11 +3,11 @@
 // extents the hypervisor assigned, placed at the guest addresses of the
 // builtin device model's layout. Starting is synchronous (QEMU daemonizes
 // once set up); stopping, status and hotplug talk to QEMU and the guest.
-import { chmodSync, copyFileSync, closeSync, fsyncSync, mkdirSync, openSync } from "node:fs";
+import { chmodSync, copyFileSync, closeSync, fsyncSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import {
   QEMU_MIN_VERSION, SetupError, agentPoweroff, backendProps, buildQemuArgv, chooseAccel, deviceProps, guestFile, launchQemu, qemuDomainPaths,
   qemuVersion, readConsole, readImage, readRunRecord, runningPid, signal, versionAtLeast, versionText, waitExit, waitReady, withQmp, writeRunRecord,
-  isReady, QemuGuest, guestCacheDir, type QemuVnvdimm, type QemuRunRecord,
+  isReady, QemuGuest, guestCacheDir, badRangesText, markBadRangesScript, parseMarkOutput, type QemuVnvdimm, type QemuRunRecord, type GuestBadRange, type MarkResult,
 } from "../backends/index.js";
 import { PAGE_BYTES } from "../hypervisor/index.js";
 import type { GuestLayout } from "../devicemodel/index.js";
@@ -55,8 +55,22 @@ function requireImage() {
   return image;
 }
 
+/** The guest-physical page of each broken host page in the data part of the domain's held extents (label pages have no guest address). */
+export function guestBadRanges(broken: readonly number[], windows: readonly { slot: number; gpa: bigint }[], extents: readonly LedgerExtent[]): GuestBadRange[] {
+  const out: GuestBadRange[] = [];
+  for (const e of extents.filter((x) => x.state === "held")) {
+    const w = windows.find((x) => x.slot === e.slot);
+    const dataPages = e.nrPages - e.nrLabelPages;
+    if (!w) continue;
+    for (const m of [...broken].sort((a, b) => a - b)) {
+      if (m >= e.smfn && m < e.smfn + dataPages) out.push({ gpa: w.gpa + BigInt(m - e.smfn) * PAGE, bytes: PAGE });
+    }
+  }
+  return out;
+}
+
 /** Starts the domain's QEMU (the hypervisor has mapped its extents already). */
-export function startQemuDomain(state: string, b: BootedHost, d: LedgerDomain, run: RunningDomain): QemuRunRecord {
+export function startQemuDomain(state: string, b: BootedHost, d: LedgerDomain, run: RunningDomain): QemuRunRecord & { badRanges: GuestBadRange[] } {
   const image = requireImage();
   const p = qemuDomainPaths(state, d.name);
   // QMP and the agent port control the guest: only the owner may reach them.
@@ -67,10 +81,13 @@ export function startQemuDomain(state: string, b: BootedHost, d: LedgerDomain, r
   const held = d.extents.filter((e) => e.state === "held");
   const { accel } = chooseAccel(guestCacheDir());
   const layout = run.layout;
+  // QEMU's NVDIMM has no ARS: the agent puts the broken pages into the guest's badblocks before anything reads them.
+  const bad = guestBadRanges(b.broken, layout.windows, held);
+  writeFileSync(p.badblocks, badRangesText(bad), { mode: 0o600 });
   const nodes = guestNodes(b, held);
   const argv = buildQemuArgv({
     name: d.name, ramMiB: d.memoryMiB, vcpus: 1, slots: layout.slots, maxmemBytes: layout.maxmemBytes, nodes, accel,
-    kernel: image.kernel, initrd: image.initrd, agentScript: p.agentScript, consoleLog: p.console, agentSocket: p.agent, qmpSocket: p.qmp, pidFile: p.pid,
+    kernel: image.kernel, initrd: image.initrd, agentScript: p.agentScript, badblocksFile: p.badblocks, consoleLog: p.console, agentSocket: p.agent, qmpSocket: p.qmp, pidFile: p.pid,
     nvdimms: held.map((e) => qemuNvdimm(b, layout, e)),
   });
   const pid = launchQemu(p, argv);
@@ -79,7 +96,7 @@ export function startQemuDomain(state: string, b: BootedHost, d: LedgerDomain, r
     windows: layout.windows.map((w) => ({ slot: w.slot, gpa: w.gpa, sizeBytes: w.sizeBytes })), initrdSha256: image.initrdSha256, startedAt: new Date().toISOString(),
   };
   writeRunRecord(p, record);
-  return record;
+  return { ...record, badRanges: bad };
 }
 
 export type QemuRunState = { pid: number; status: string } | { pid: null; status: "gone" };
@@ -137,6 +154,22 @@ export async function qemuGuest(state: string, name: string, bootTimeoutMs = 120
   const ready = await waitReady(p.console, () => runningPid(p) !== null, bootTimeoutMs);
   if (!ready) throw new QemuDomainError("qemu.agent", `The guest of domain ${name} did not report READY`, `see ${p.console}`);
   return new QemuGuest({ socket: p.agent, lock: p.agentLock });
+}
+
+/**
+ * Tells a running guest of broken pages now, through its agent, without
+ * waiting for a boot. Undefined when the agent cannot be asked (QEMU gone,
+ * the guest still booting, no answer): the caller then stops the domain.
+ */
+export async function tellQemuGuest(state: string, name: string, ranges: readonly GuestBadRange[], timeoutMs = 30_000): Promise<MarkResult | undefined> {
+  const p = qemuDomainPaths(state, name);
+  if (runningPid(p) === null || !isReady(readConsole(p.console))) return undefined;
+  try {
+    const r = await new QemuGuest({ socket: p.agent, lock: p.agentLock }).exec(markBadRangesScript(ranges), timeoutMs);
+    return r.status === 0 ? parseMarkOutput(Buffer.from(r.stdout).toString("utf8")) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

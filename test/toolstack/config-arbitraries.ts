@@ -59,6 +59,7 @@ export const domainConfig: fc.Arbitrary<DomainConfig> = fc.record({
   memoryMiB: fc.integer({ min: 16, max: 16 * 1024 * 1024 }),
   backend: fc.constantFrom("builtin" as const, "qemu" as const),
   vcpus: fc.integer({ min: 1, max: 128 }),
+  onMce: fc.constantFrom("stop" as const, "tell" as const),
   vnvdimms: fc.array(fc.tuple(fc.oneof(sized, mfn), idPrefix), { maxLength: 6 }).map((list) =>
     list.map(([v, prefix], i): VnvdimmConfig => {
       // The index after the last "." keeps ids unique whatever the prefixes are.

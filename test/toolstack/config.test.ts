@@ -101,7 +101,7 @@ const CASES: Case[] = [
   { text: spec("=4G"), code: "config.syntax", line: 3, column: 15, key: "vnvdimms[0]", message: 'vm1.cfg:3: vnvdimms[0]: "=4G" has no key — write key=value, e.g. size=4G' },
   // unknown keys
   { text: `${HEAD}vcpu = 2\n`, code: "config.unknown-key", line: 3, column: 1, key: "vcpu", message: 'vm1.cfg:3: vcpu: "vcpu" is not a domain config key — did you mean vcpus?' },
-  { text: `${HEAD}disk = [ ]\n`, code: "config.unknown-key", line: 3, column: 1, key: "disk", message: 'vm1.cfg:3: disk: "disk" is not a domain config key — the keys are name, memory, backend, vcpus, vnvdimms' },
+  { text: `${HEAD}disk = [ ]\n`, code: "config.unknown-key", line: 3, column: 1, key: "disk", message: 'vm1.cfg:3: disk: "disk" is not a domain config key — the keys are name, memory, backend, vcpus, vnvdimms, on_mce' },
   { text: spec("size=4G, nodes=1"), code: "config.unknown-key", line: 3, column: 24, key: "vnvdimms[0].nodes", message: 'vm1.cfg:3: vnvdimms[0]: "nodes" is not a key of a size= vnvdimm — did you mean node?' },
   { text: spec("size=4G, nr_pages=9"), code: "config.unknown-key", line: 3, column: 24, key: "vnvdimms[0].nr_pages", message: 'vm1.cfg:3: vnvdimms[0]: "nr_pages" is not a key of a size= vnvdimm — nr_pages= needs type=mfn' },
   { text: spec("type=mfn, backend=1, nr_pages=100, size=4G"), code: "config.unknown-key", line: 3, column: 50, key: "vnvdimms[0].size", message: 'vm1.cfg:3: vnvdimms[0]: "size" is not a key of a type=mfn vnvdimm — size= is for size= vnvdimms; drop type=mfn to use it' },
@@ -129,6 +129,7 @@ const CASES: Case[] = [
   { text: 'name = "vm1"\nmemory = 8\n', code: "config.bad-value", line: 2, column: 10, key: "memory", message: "vm1.cfg:2: memory: memory 8 MiB is less than 16 MiB — use memory = 16 or more (MiB)" },
   { text: 'name = "vm1"\nmemory = 010\n', code: "config.bad-value", line: 2, column: 10, key: "memory", message: 'vm1.cfg:2: memory: memory "010" has a leading zero — write memory = 10; xl would read it as octal' },
   { text: `${HEAD}vcpus = 129\n`, code: "config.bad-value", line: 3, column: 9, key: "vcpus", message: "vm1.cfg:3: vcpus: vcpus 129 is not between 1 and 128 — use e.g. vcpus = 2" },
+  { text: `${HEAD}on_mce = "ignore"\n`, code: "config.bad-value", line: 3, column: 10, key: "on_mce", message: 'vm1.cfg:3: on_mce: on_mce "ignore" is not known — use on_mce = "stop" or on_mce = "tell"' },
   { text: `${HEAD}backend = "xen"\n`, code: "config.bad-value", line: 3, column: 11, key: "backend", message: 'vm1.cfg:3: backend: backend "xen" is not known — use backend = "builtin" or backend = "qemu"' },
   { text: `${HEAD}vnvdimms = [${"'size=16M',".repeat(65)}]\n`, code: "config.bad-value", line: 3, column: 12, key: "vnvdimms", message: "vm1.cfg:3: vnvdimms: 65 vnvdimms are more than 64 — give a domain at most 64" },
   // bad values, in specs

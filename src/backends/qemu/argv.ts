@@ -36,6 +36,8 @@ export interface QemuDomainSpec {
   kernel: string;
   initrd: string;
   agentScript: string;
+  /** The broken pages for the agent to mark (badblocks.ts). */
+  badblocksFile: string;
   consoleLog: string;
   agentSocket: string;
   qmpSocket: string;
@@ -123,6 +125,7 @@ export function buildQemuArgv(s: QemuDomainSpec): string[] {
   argv.push(
     "-kernel", s.kernel, "-initrd", s.initrd, "-append", "console=ttyS0 panic=-1 quiet",
     "-fw_cfg", `name=opt/vnvdimm/agent,file=${optValue(s.agentScript)}`,
+    "-fw_cfg", `name=opt/vnvdimm/badblocks,file=${optValue(s.badblocksFile)}`,
     // seccomp: no obsolete syscalls, no scheduler or resource-limit changes. spawn= and
     // elevateprivileges= would also forbid the fork and setsid that -daemonize needs.
     "-sandbox", "on,obsolete=deny,resourcecontrol=deny",

@@ -22,6 +22,8 @@ export const qemuDomainPaths = (state: string, name: string) => {
     pid: join(dir, "qemu.pid"),
     /** The agent script this boot got through fw_cfg. */
     agentScript: join(dir, "agent.sh"),
+    /** The broken pages this boot's guest was given (fw_cfg opt/vnvdimm/badblocks). */
+    badblocks: join(dir, "badblocks"),
     /** What was launched: argv and the boot-time layout (slots, maxmem, windows). */
     run: join(dir, "run.json"),
   };

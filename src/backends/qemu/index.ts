@@ -13,4 +13,5 @@ export * from "./run-record.js";
 export * from "./guest-console.js";
 export * from "./ndctl-view.js";
 export * from "./qemu-guest.js";
+export * from "./badblocks.js";
 export { LockTimeoutError, withFileLock } from "../../media/index.js";

@@ -51,7 +51,8 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
       const r = await call("createDomain", { config, configFile: file, force: o.force, ...(o.backend ? { backend: o.backend } : {}) }, { state: stateOf(o) });
       print(ctx, o.json, r, () => `${r.recreated ? "Started" : "Created"} domain ${r.name} (domid ${r.domid}, backend ${r.backend})${r.recreated ? " on the same pages" : ""}\n` +
         table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])) +
-        (r.qemu ? `\nQEMU pid ${r.qemu.pid} (${r.qemu.accel}); guest console: ${shortPath(r.qemu.console)}` : ""));
+        (r.qemu ? `\nQEMU pid ${r.qemu.pid} (${r.qemu.accel}); guest console: ${shortPath(r.qemu.console)}` : "") +
+        (r.qemu?.badPages ? `\n${r.qemu.badPages} broken page${r.qemu.badPages > 1 ? "s" : ""} under its vNVDIMMs go${r.qemu.badPages > 1 ? "" : "es"} into its guest's badblocks at boot (QEMU's NVDIMM has no ARS); the console says where each was marked` : ""));
     });
 
   stateful(program.command("list")).description(summary("listDomains"))
@@ -61,6 +62,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
       print(ctx, o.json, r, () => {
         const out = r.domains.length || r.orphans.length ? [table(["name", "domid", "status", "backend", "memory", "vnvdimms"], r.domains.map((d) => [d.name, d.domid ?? "-", d.qemu ? `${d.status} (qemu: ${d.qemu.status}${d.qemu.pid ? `, pid ${d.qemu.pid}` : ""})` : d.status, d.backend, `${d.memoryMiB} MiB`, d.vnvdimms.map((v) => `${v.id}:${human(v.sizeBytes)}@${hexn(v.smfn)}`).join(" ")]))] : ["  (no domains; create one with `vnvdimm create CONFIG`)"];
         for (const d of r.domains.filter((x) => x.error)) out.push(`  ${d.name}: ${termLines(d.error ?? "")}`);
+        for (const d of r.domains.filter((x) => x.status === "crashed")) out.push(`  ${d.name}: its QEMU exited without a destroy (a crash, a kill, or the guest powered off); \`vnvdimm create\` starts it again on the same pages, \`vnvdimm destroy ${d.name}\` records it stopped`);
         for (const d of r.domains.filter((x) => x.reclaim)) out.push(`  ${d.name}: ${d.status === "interrupted" ? "its create was interrupted (a crash); " : ""}\`vnvdimm reclaim\` will ${d.reclaim}`);
         if (r.orphans.length) out.push("", `Unfinished allocations (a crash mid-operation): ${r.orphans.map((o) => `${o.domain} (${o.extents.length})`).join(", ")}; run \`vnvdimm reclaim\``);
         const kept = r.released.filter((x) => x.keep), waiting = r.released.filter((x) => !x.keep);

@@ -6,6 +6,7 @@ export const DOMAIN_KEY_EXAMPLES = {
   backend: 'backend = "builtin"',
   vcpus: "vcpus = 2",
   vnvdimms: "vnvdimms = [ 'size=4G' ]",
+  on_mce: 'on_mce = "stop"',
 } as const;
 
 export type DomainKey = keyof typeof DOMAIN_KEY_EXAMPLES;

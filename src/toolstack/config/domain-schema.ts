@@ -9,7 +9,7 @@ import { bad, badValue, ok, rule, type Checked, type Problem } from "./rules.js"
 import { closest } from "./suggest.js";
 import { notANumber } from "./value-text.js";
 import type { Value } from "./syntax.js";
-import type { Backend } from "./types.js";
+import { ON_MCE, type Backend, type OnMce } from "./types.js";
 
 // Bounds that catch slips such as `memory = 2` meant as 2G; they are not Xen's limits.
 export const MEMORY_MIN_MIB = 16;
@@ -94,6 +94,14 @@ function checkBackend(v: Value | undefined): Checked<Backend> {
   return badValue(`backend ${quote(r.value)} is not known`, 'use backend = "builtin" or backend = "qemu"');
 }
 
+function checkOnMce(v: Value | undefined): Checked<OnMce | undefined> {
+  if (v === undefined) return ok(undefined);
+  const r = readString("on_mce", v);
+  if (!r.ok) return r;
+  const known = ON_MCE.find((x) => x === r.value);
+  return known ? ok(known) : badValue(`on_mce ${quote(r.value)} is not known`, 'use on_mce = "stop" or on_mce = "tell"');
+}
+
 /** The spec strings themselves are checked one by one afterwards, each with its own positions. */
 function checkVnvdimmList(v: Value | undefined): Checked<Value[]> {
   if (v === undefined) return ok([]);
@@ -110,6 +118,7 @@ export const DomainSchema = z.object({
   backend: node(checkBackend),
   vcpus: node(checkVcpus),
   vnvdimms: node(checkVnvdimmList),
+  on_mce: node(checkOnMce),
 }).strict();
 
 export function unknownDomainKey(key: string): Problem {

@@ -13,6 +13,7 @@ export function formatConfig(cfg: DomainConfig): string {
     `backend = ${doubleQuoted(cfg.backend)}`,
   ];
   if (cfg.vcpus !== undefined) lines.push(`vcpus = ${cfg.vcpus}`);
+  if (cfg.onMce !== undefined) lines.push(`on_mce = ${doubleQuoted(cfg.onMce)}`);
   if (cfg.vnvdimms.length === 0) {
     lines.push("vnvdimms = []");
   } else {

@@ -62,8 +62,8 @@ function findDomainConfig(text: string): Found {
   const items = top.success ? top.data.vnvdimms : listItems(input.vnvdimms);
   const vnvdimms = checkVnvdimms(items, errors);
   if (!top.success || errors.length > 0) return { errors };
-  const { name, memory, backend, vcpus } = top.data;
-  return { config: { name, memoryMiB: memory, backend, ...(vcpus === undefined ? {} : { vcpus }), vnvdimms }, errors };
+  const { name, memory, backend, vcpus, on_mce } = top.data;
+  return { config: { name, memoryMiB: memory, backend, ...(vcpus === undefined ? {} : { vcpus }), ...(on_mce === undefined ? {} : { onMce: on_mce }), vnvdimms }, errors };
 }
 
 /** The first statement of each key; later ones are duplicates. Keys whose statement was malformed are `damaged`. */

@@ -4,6 +4,17 @@
 export const PAGE_BYTES = 4096n;
 
 export type Backend = "builtin" | "qemu";
+
+/**
+ * What happens to a running domain whose backend cannot take a broken page
+ * away from its guest (QEMU maps the whole extent; its NVDIMM has no ARS):
+ * "stop" stops the domain at once; "tell" keeps it running if its guest can
+ * be told now (the page's sectors in its namespaces' badblocks), else stops
+ * it. Either way the guest finds the page in its badblocks at every boot.
+ */
+export const ON_MCE = ["stop", "tell"] as const;
+export type OnMce = (typeof ON_MCE)[number];
+export const DEFAULT_ON_MCE: OnMce = "stop";
 export type LabelVersion = "v1.1" | "v1.2";
 export type NamespaceMode = "fsdax" | "devdax" | "sector" | "raw";
 
@@ -55,4 +66,6 @@ export interface DomainConfig {
   backend: Backend;
   vcpus?: number;
   vnvdimms: VnvdimmConfig[];
+  /** Unset means DEFAULT_ON_MCE. */
+  onMce?: OnMce;
 }

@@ -9,7 +9,7 @@ const MiB = 1n << 20n;
 function spec(nvdimms: QemuVnvdimm[], extra: Partial<QemuDomainSpec> = {}): QemuDomainSpec {
   return {
     name: "vm1", ramMiB: 512, vcpus: 1, slots: 6, maxmemBytes: (512n + 70n * 1024n) * MiB, nodes: 2, accel: "tcg",
-    kernel: "/c/vmlinuz", initrd: "/c/initrd.img", agentScript: "/s/agent.sh", consoleLog: "/s/console.log", agentSocket: "/s/agent.sock",
+    kernel: "/c/vmlinuz", initrd: "/c/initrd.img", agentScript: "/s/agent.sh", badblocksFile: "/s/badblocks", consoleLog: "/s/console.log", agentSocket: "/s/agent.sock",
     qmpSocket: "/s/qmp.sock", pidFile: "/s/qemu.pid", nvdimms, ...extra,
   };
 }
@@ -45,7 +45,7 @@ test("each vNVDIMM is a memory-backend-file window of the host DIMM and an nvdim
   assert.deepEqual(values(argv, "-m"), ["512M,slots=6,maxmem=72192M"]);
   assert.deepEqual(values(argv, "-numa"), ["node,nodeid=0,memdev=ram0,cpus=0-0", "node,nodeid=1"]);
   assert.ok(argv.includes("-daemonize") && values(argv, "-pidfile")[0] === "/s/qemu.pid");
-  assert.deepEqual(values(argv, "-fw_cfg"), ["name=opt/vnvdimm/agent,file=/s/agent.sh"]);
+  assert.deepEqual(values(argv, "-fw_cfg"), ["name=opt/vnvdimm/agent,file=/s/agent.sh", "name=opt/vnvdimm/badblocks,file=/s/badblocks"]);
   assert.deepEqual(values(argv, "-accel"), ["tcg"]);
 });
 

@@ -42,8 +42,8 @@ export interface Vnvdimm {
 export interface Domain {
   name: string;
   domid: number | null;
-  /** interrupted: a create a crash cut short, never started; reclaim removes it. */
-  status: "running" | "stopped" | "interrupted";
+  /** interrupted: a create a crash cut short, never started; reclaim removes it. crashed: its QEMU died without a destroy; Start runs it again. */
+  status: "running" | "stopped" | "interrupted" | "crashed";
   backend: string;
   memoryMiB: number;
   vnvdimms: Vnvdimm[];
@@ -110,8 +110,12 @@ export interface MceResult {
   domain: string | null;
   region: string;
   alreadyBroken: boolean;
-  /** The owner's running guest was notified and ran ARS. */
+  /** The owner's running guest was notified and ran ARS, or (qemu) marked the page in its badblocks. */
   guestTold: boolean;
+  /** What a qemu owner's on_mce did: QEMU cannot take the page from its guest. */
+  onMce?: { policy: "stop" | "tell"; action: "stopped" | "told"; marked: string[]; why?: string };
+  /** No running domain owned it, but this stopped domain (or kept extent) holds it. */
+  heldBy?: string;
 }
 
 /** POST /api/domains/{name}/vnvdimms */

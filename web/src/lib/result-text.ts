@@ -9,6 +9,8 @@ export function mceDone(m: MceResult): string {
   if (m.domain === null) {
     return m.owner === null ? `Injected an MCE on ${page}, a free page: it is never handed out again` : `Injected an MCE on ${page} (domid ${m.owner})`;
   }
+  if (m.onMce?.action === "stopped") return `Injected an MCE on ${page} of domain ${m.domain}: on_mce = "${m.onMce.policy}" stopped it${m.onMce.why ? ` (${m.onMce.why})` : ""}; its guest finds the page in its badblocks at its next boot`;
+  if (m.onMce?.action === "told") return `Injected an MCE on ${page}: domain ${m.domain}'s running guest marked it in its badblocks (${m.onMce.marked.join(", ")})`;
   if (m.guestTold) return `Injected an MCE on ${page}: domain ${m.domain}'s running guest was told and scrubbed`;
   return `Injected an MCE on ${page} of domain ${m.domain}; its guest finds it at its next scrub`;
 }

@@ -21,11 +21,44 @@
 PORT=/dev/ttyS1
 MAX_REQUEST=16777216
 
+# Broken host pages under this guest's vNVDIMMs arrive as lines "<guest
+# physical address> <bytes>" (opt/vnvdimm/badblocks at boot; a request's
+# stdin while it runs). QEMU's NVDIMM has no ARS, so Linux would never list
+# them: each range goes into the badblocks of every pmem block device over it
+# (fsdax through its pfn device's data start, raw through the namespace's),
+# where the pmem driver fails reads and DAX access with EIO, as it does for a
+# range ARS found. BTT and device-DAX have no writable badblocks: such a range
+# is reported "unmarked", and the host then stops the domain.
+mark_badblocks() {
+	while read -r addr len; do
+		case "$addr" in 0x*) ;; *) continue ;; esac
+		a=$(($addr)) e=$(($addr + $len)) hit=
+		for b in /sys/block/pmem*; do
+			[ -w "$b/badblocks" ] && [ -r "$b/device/resource" ] || continue
+			base=$(($(cat "$b/device/resource"))) end=$(($(cat "$b/size") * 512))
+			end=$((base + end)) s=$a t=$e
+			[ "$s" -gt "$base" ] || s=$base
+			[ "$t" -lt "$end" ] || t=$end
+			[ "$s" -lt "$t" ] || continue
+			first=$(((s - base) / 512)) n=$(((t - base + 511) / 512 - (s - base) / 512))
+			echo "$first $n" 2>/dev/null >"$b/badblocks" && echo "marked ${b##*/} $first $n" && hit=1
+		done
+		[ -n "$hit" ] || echo "unmarked $addr $len"
+	done
+}
+if [ "${1-}" = --mark-badblocks ]; then
+	mark_badblocks
+	exit 0
+fi
+
 for bus in /sys/bus/nd/devices/ndbus*; do
 	[ -e "$bus/wait_probe" ] && cat "$bus/wait_probe" >/dev/null 2>&1
 done
 # From here on only emergencies reach the console: the markers stay readable.
 echo 1 >/proc/sys/kernel/printk
+
+bad=/sys/firmware/qemu_fw_cfg/by_name/opt/vnvdimm/badblocks/raw
+[ -r "$bad" ] && mark_badblocks <"$bad" | sed 's/.*/@@@VNVDIMM-BADBLOCK &@@@/'
 
 echo "@@@VNVDIMM-BOOT-BEGIN@@@"
 ndctl list -R -N -D -v 2>&1
