@@ -17,7 +17,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  agentPoweroff, agentRun, buildQemuArgv, chooseAccel, guestCacheDir, guestFile, launchQemu, qemuDomainPaths, readImage, runningPid, signal, waitExit,
+  agentPoweroff, agentRun, badRangesText, buildQemuArgv, chooseAccel, guestCacheDir, guestFile, launchQemu, qemuDomainPaths, readImage, runningPid, signal, waitExit,
 } from "../../src/backends/index.js";
 import { cli } from "../helpers/cli.js";
 import { qemuSkip } from "../helpers/qemu.js";
@@ -50,9 +50,10 @@ function bootLinuxOnHostDimm() {
   const p = qemuDomainPaths(state, "linux");
   mkdirSync(p.dir, { recursive: true, mode: 0o700 });
   copyFileSync(guestFile("agent.sh"), p.agentScript);
+  writeFileSync(p.badblocks, badRangesText([])); // no broken pages to hand over
   const argv = buildQemuArgv({
     name: "linux", ramMiB: 512, vcpus: 1, slots: 1, maxmemBytes: (512n * MiB) + (1n << 30n), nodes: 1, accel: chooseAccel(guestCacheDir()).accel,
-    kernel: image.kernel, initrd: image.initrd, agentScript: p.agentScript, consoleLog: p.console, agentSocket: p.agent, qmpSocket: p.qmp, pidFile: p.pid,
+    kernel: image.kernel, initrd: image.initrd, agentScript: p.agentScript, consoleLog: p.console, agentSocket: p.agent, qmpSocket: p.qmp, pidFile: p.pid, badblocksFile: p.badblocks,
     nvdimms: [{ slot: 0, memPath: dimmFile(), offsetBytes: 0n, extentBytes: SIZE + LABEL, labelBytes: LABEL, gpa: 1n << 32n, node: 0, unarmed: false }],
   });
   qemuPid = launchQemu(p, argv);
