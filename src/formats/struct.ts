@@ -60,6 +60,75 @@ function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** Field names become property names in generated code, so they must be plain identifiers. */
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Byte fields this long or shorter are copied by unrolled generated code (GUIDs, most reserved fields). */
+const SHORT_UNROLL = 16;
+
+/** Byte copies this long or shorter are a loop; longer ones go through slice(). */
+const SHORT_COPY = 64;
+
+/** A copy of b[start, start + n): a fresh array, never a view of the input. */
+function copyBytes(b: Uint8Array, start: number, n: number): Uint8Array {
+  if (n > SHORT_COPY) return b.slice(start, start + n);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = b[start + i]!;
+  return out;
+}
+
+/** A little-endian u64 from its two u32 halves; 0n and values under 2^32 need no BigInt arithmetic. */
+function u64(lo: number, hi: number): bigint {
+  if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+function asciiAt(b: Uint8Array, start: number, n: number): string {
+  let s = "";
+  for (let i = start; i < start + n; i++) {
+    const c = b[i]!;
+    if (c === 0) break;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+type Decoder = (b: Uint8Array, o: number) => Record<string, unknown>;
+
+/**
+ * Compiles the field table into one straight-line decoder. A loop over the
+ * table costs a switch, a Map lookup and a property store with a changing
+ * name per field, and the records it builds have no stable shape; generated
+ * code builds every record of a struct from one object literal, so V8 gives
+ * them all one hidden class and inlines each read. Integers are assembled
+ * from bytes (no DataView to create per call), u64s from two u32s
+ * (DataView.getBigUint64 is a runtime call in V8). Names and offsets come
+ * from the declaration, checked above, never from input.
+ */
+function compileDecoder(name: string, fields: readonly FieldDef[], sizes: ReadonlyMap<string, number>): Decoder {
+  const at = (n: number) => `b[o + ${n}]`;
+  const u16 = (n: number) => `(${at(n)} | (${at(n + 1)} << 8))`;
+  const u32 = (n: number) => `((${at(n)} | (${at(n + 1)} << 8) | (${at(n + 2)} << 16) | (${at(n + 3)} << 24)) >>> 0)`;
+  const props = fields.map((f) => {
+    if (!IDENTIFIER.test(f.name)) throw new Error(`${name}.${f.name}: field names must be identifiers`);
+    const n = f.offset;
+    const sz = sizes.get(f.name)!;
+    switch (f.kind) {
+      case "u8": return `${f.name}: ${at(n)}`;
+      case "u16": return `${f.name}: ${u16(n)}`;
+      case "u32": return `${f.name}: ${u32(n)}`;
+      case "u64": return `${f.name}: u64(${u32(n)}, ${u32(n + 4)})`;
+      case "ascii": return `${f.name}: asciiAt(b, o + ${n}, ${sz})`;
+      default:
+        // Unrolled, a short copy's allocation has a constant length, which V8 inlines.
+        if (sz > SHORT_UNROLL) return `${f.name}: copyBytes(b, o + ${n}, ${sz})`;
+        return `${f.name}: (t = new Uint8Array(${sz}), ${Array.from({ length: sz }, (_, i) => `t[${i}] = ${at(n + i)}`).join(", ")}, t)`;
+    }
+  });
+  const body = `"use strict"; return function decode_${name.replace(/\W/g, "_")}(b, o) { let t; return { ${props.join(", ")} }; };`;
+  return new Function("u64", "copyBytes", "asciiAt", body)(u64, copyBytes, asciiAt) as Decoder;
+}
+
 /**
  * Declares a struct. The table must cover every byte exactly once, in order,
  * so that decode followed by encode reproduces the input byte for byte.
@@ -85,26 +154,13 @@ export function defineStruct<const F extends readonly FieldDef[]>(def: {
 
   const fields = def.fields;
   const size = def.size;
+  const decodeFields = compileDecoder(def.name, fields, sizes);
 
   function decode(bytes: Uint8Array, offset = 0): Record_<F> {
     if (offset < 0 || offset + size > bytes.length) {
       throw new RangeError(`${def.name}: ${size} bytes needed at ${offset}, have ${bytes.length - offset}`);
     }
-    const dv = view(bytes);
-    const out: Record<string, unknown> = {};
-    for (const f of fields) {
-      const o = offset + f.offset;
-      const sz = sizes.get(f.name)!;
-      switch (f.kind) {
-        case "u8": out[f.name] = dv.getUint8(o); break;
-        case "u16": out[f.name] = dv.getUint16(o, true); break;
-        case "u32": out[f.name] = dv.getUint32(o, true); break;
-        case "u64": out[f.name] = dv.getBigUint64(o, true); break;
-        case "ascii": out[f.name] = decodeAscii(bytes.subarray(o, o + sz)); break;
-        default: out[f.name] = bytes.slice(o, o + sz);
-      }
-    }
-    return out as Record_<F>;
+    return decodeFields(bytes, offset) as Record_<F>;
   }
 
   function encode(value: Partial<Record_<F>>, into?: Uint8Array, offset = 0): Uint8Array {

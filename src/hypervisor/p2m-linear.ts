@@ -12,7 +12,7 @@
 import { JS_OBJECT_BYTES } from "./frame-backing.js";
 import { GFN_LIMIT } from "./limits.js";
 import {
-  ENTRY_MISSING, ExtentJoiner, P2M_MISSING, P2M_PAGE_ENTRIES, P2M_PAGE_SHIFT, brokenEntry, clipRange, decodeEntry, entryFor,
+  ENTRY_MISSING, ExtentJoiner, P2M_PAGE_ENTRIES, P2M_PAGE_SHIFT, brokenEntry, clipRange, entryFor,
   type P2m, type P2mExtent,
 } from "./p2m.js";
 
@@ -35,18 +35,30 @@ export class LinearP2m implements P2m {
   private dir = new Uint32Array(0);
   /** Mapped (non-missing) directory entries per group of 512, so walks skip empty 1 GiB stretches. */
   private groupUsed = new Uint16Array(0);
-  private pool = new Float64Array(16 * N).fill(ENTRY_MISSING, 0, N);
-  private slotKind = new Uint8Array(16).fill(SLOT_MISSING, 0, 1);
+  // Just the missing page to start with: every domain has two P2Ms (data and
+  // labels) and most label maps stay empty, so a pool made ready for 16 pages
+  // cost 128 KiB a domain.
+  private pool = new Float64Array(N).fill(ENTRY_MISSING);
+  private slotKind = new Uint8Array(1).fill(SLOT_MISSING);
   private used = 1;
   private readonly freeSlots: number[] = [];
   /** Shared slots by their one value. */
   private readonly shared = new Map<number, SharedSlot>();
   private privatePages = 0;
 
+  /**
+   * decodeEntry and the page constants, written out: V8 does not fold
+   * constants imported from another module, and with them this was 3–14×
+   * a flat array read instead of under 2× (bench/hypervisor.ts). The test
+   * "linear: lookup's literals" pins the numbers to p2m.ts's.
+   */
   lookup(gfn: number): number {
-    const p = gfn >>> P2M_PAGE_SHIFT;
-    if (p >= this.dir.length) return P2M_MISSING;
-    return decodeEntry(gfn, this.pool[this.dir[p]! * N + (gfn & MASK)]!);
+    const dir = this.dir;
+    const p = gfn >>> 9;
+    if (p >= dir.length) return -1;
+    const e = this.pool[dir[p]! * 512 + (gfn & 511)]!;
+    if (e < 2 ** 43) return gfn + e;
+    return e === 2 ** 52 ? -1 : -2;
   }
 
   map(gfn: number, mfn: number, nr: number): void {
@@ -245,8 +257,9 @@ export class LinearP2m implements P2m {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       if (this.used === this.slotKind.length) {
-        // Grow by a quarter: still amortised O(1), with less slack than doubling.
-        const slots = Math.ceil(this.slotKind.length * 1.25);
+        // Grow by a sixteenth: still amortised O(1), and the slack stays under
+        // 0.5 B per mapped page, which the ≤ 16 B/page worst case needs.
+        const slots = this.slotKind.length + Math.max(16, Math.ceil(this.slotKind.length / 16));
         const pool = new Float64Array(slots * N);
         pool.set(this.pool);
         this.pool = pool;

@@ -4,11 +4,10 @@
 // whole span, like a 1 GiB or 2 MiB page-table entry; unlike a superpage it
 // needs no mfn alignment, because values are mfn − gfn. Linux's 512-entry
 // top stops at 512 GiB, the limit the linear list removed; this top has
-// 16384 entries so the tree spans the 2^32 gfns every P2M here must.
+// up to 16384 entries so the tree spans the 2^32 gfns every P2M here must.
 import { JS_OBJECT_BYTES } from "./frame-backing.js";
-import { GFN_LIMIT } from "./limits.js";
 import {
-  ENTRY_MISSING, ExtentJoiner, P2M_PAGE_ENTRIES, P2M_PAGE_SHIFT, brokenEntry, clipRange, decodeEntry, entryFor,
+  ENTRY_MISSING, ExtentJoiner, P2M_PAGE_ENTRIES, P2M_PAGE_SHIFT, brokenEntry, clipRange, entryFor,
   type P2m, type P2mExtent,
 } from "./p2m.js";
 
@@ -17,25 +16,29 @@ const MASK = N - 1;
 const MID_SHIFT = 2 * P2M_PAGE_SHIFT;
 /** gfns under one top entry: 2^18, 1 GiB of guest space. */
 const TOP_SPAN = N * N;
-const TOP_ENTRIES = GFN_LIMIT / TOP_SPAN;
 
 type Leaf = Float64Array;
 type Mid = (number | Leaf)[];
 
 export class TreeP2m implements P2m {
   readonly kind = "tree";
-  private readonly top: (number | Mid)[] = new Array<number | Mid>(TOP_ENTRIES).fill(ENTRY_MISSING);
+  /**
+   * Grown up to the highest top entry ever filled (walks stop there), not
+   * allocated whole: 16384 entries are 128 KiB, and once one holds a mid
+   * every number in the array is boxed, 384 KiB for each P2M of each domain.
+   */
+  private top: (number | Mid)[] = [];
   private mids = 0;
   private leaves = 0;
-  /** One past the highest top entry ever filled: walks stop there. */
-  private topUsed = 0;
 
+  /** Constants written out, as in LinearP2m.lookup (V8 does not fold imported ones). */
   lookup(gfn: number): number {
-    const t = this.top[gfn >>> MID_SHIFT]!;
-    if (typeof t === "number") return decodeEntry(gfn, t);
-    const m = t[(gfn >>> P2M_PAGE_SHIFT) & MASK]!;
-    if (typeof m === "number") return decodeEntry(gfn, m);
-    return decodeEntry(gfn, m[gfn & MASK]!);
+    const t = this.top[gfn >>> 18];
+    if (t === undefined) return -1;
+    const m = typeof t === "number" ? t : t[(gfn >>> 9) & 511]!;
+    const e = typeof m === "number" ? m : m[gfn & 511]!;
+    if (e < 2 ** 43) return gfn + e;
+    return e === 2 ** 52 ? -1 : -2;
   }
 
   map(gfn: number, mfn: number, nr: number): void {
@@ -52,7 +55,7 @@ export class TreeP2m implements P2m {
 
   *extents(gfn?: number, nr?: number): Generator<P2mExtent> {
     const [start, limit] = clipRange(gfn, nr);
-    const end = Math.min(limit, this.topUsed * TOP_SPAN);
+    const end = Math.min(limit, this.top.length * TOP_SPAN);
     // Holes are skipped, not pushed: the joiner closes a run at any gap in gfns.
     const j = new ExtentJoiner();
     const piece = (g: number, n: number, v: number) => (v === ENTRY_MISSING ? undefined : j.push(g, n, v));
@@ -92,7 +95,7 @@ export class TreeP2m implements P2m {
   }
 
   ramBytes(): number {
-    return TOP_ENTRIES * 8 + JS_OBJECT_BYTES + this.mids * (N * 8 + JS_OBJECT_BYTES) + this.leaves * (N * 8 + 2 * JS_OBJECT_BYTES);
+    return this.top.length * 8 + JS_OBJECT_BYTES + this.mids * (N * 8 + JS_OBJECT_BYTES) + this.leaves * (N * 8 + 2 * JS_OBJECT_BYTES);
   }
 
   pageCounts(): { mids: number; leaves: number } {
@@ -100,7 +103,8 @@ export class TreeP2m implements P2m {
   }
 
   private entryAt(gfn: number): number {
-    const t = this.top[gfn >>> MID_SHIFT]!;
+    const t = this.top[gfn >>> MID_SHIFT];
+    if (t === undefined) return ENTRY_MISSING;
     if (typeof t === "number") return t;
     const m = t[(gfn >>> P2M_PAGE_SHIFT) & MASK]!;
     return typeof m === "number" ? m : m[gfn & MASK]!;
@@ -108,8 +112,8 @@ export class TreeP2m implements P2m {
 
   private fill(g0: number, n: number, v: number): void {
     let end = g0 + n;
-    if (v === ENTRY_MISSING) end = Math.min(end, this.topUsed * TOP_SPAN);
-    else this.topUsed = Math.max(this.topUsed, Math.ceil(end / TOP_SPAN));
+    if (v === ENTRY_MISSING) end = Math.min(end, this.top.length * TOP_SPAN);
+    else while (this.top.length < Math.ceil(end / TOP_SPAN)) this.top.push(ENTRY_MISSING);
     for (let t = Math.floor(g0 / TOP_SPAN); t * TOP_SPAN < end; t++) {
       const tb = t * TOP_SPAN;
       const a = Math.max(g0, tb);

@@ -43,7 +43,7 @@ export interface P2m {
 // broken entries add 2^44, missing ones are 2^52. All exact in a double.
 export const ENTRY_MISSING = 2 ** 52;
 const BROKEN_BIAS = 2 ** 44;
-const BROKEN_FROM = 2 ** 43;
+export const BROKEN_FROM = 2 ** 43;
 
 export function entryFor(gfn: number, mfn: number): number {
   return mfn - gfn;

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { LinearP2m, P2M_BROKEN, P2M_MISSING, TreeP2m, createP2m, type P2m, type P2mExtent, type P2mKind } from "../../src/hypervisor/index.js";
+import { BROKEN_FROM, ENTRY_MISSING, P2M_PAGE_ENTRIES, P2M_PAGE_SHIFT } from "../../src/hypervisor/p2m.js";
 
 const KINDS: P2mKind[] = ["linear", "tree"];
 
@@ -144,4 +145,72 @@ test("property: both P2Ms agree with an extent model (map over holes, unmap, bro
       }
     }
   }), { numRuns: 150 });
+});
+
+test("lookup's literals are p2m.ts's constants (they are written out for speed)", () => {
+  assert.equal(ENTRY_MISSING, 2 ** 52);
+  assert.equal(BROKEN_FROM, 2 ** 43);
+  assert.equal(P2M_PAGE_SHIFT, 9);
+  assert.equal(P2M_PAGE_ENTRIES, 512);
+  assert.equal(P2M_MISSING, -1);
+  assert.equal(P2M_BROKEN, -2);
+});
+
+test("a fresh P2M holds almost nothing; the tree's top grows only as far as the highest gfn mapped", () => {
+  for (const kind of KINDS) assert.ok(createP2m(kind).ramBytes() < 8 << 10, `${kind}: ${createP2m(kind).ramBytes()} bytes`);
+  const t = new TreeP2m();
+  assert.equal(t.lookup(2 ** 32 - 1), P2M_MISSING);
+  t.markBroken(2 ** 32 - 1);
+  assert.deepEqual([...t.extents()], []);
+  t.map(2 ** 32 - 2, 9, 2);
+  assert.equal(t.lookup(2 ** 32 - 1), 10);
+  assert.equal(t.lookup(5), P2M_MISSING);
+  t.unmap(0, 2 ** 32);
+  assert.deepEqual([...t.extents()], []);
+});
+
+// Random populate/unmap sequences, page by page and in runs, against a plain
+// gfn → mfn map: the reference is too simple to share a bug with either P2M.
+const pageOp = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ op: fc.constant("map" as const), gfn: fc.nat(3000), mfn: fc.nat(2 ** 40 - 4000), nr: fc.integer({ min: 1, max: 1100 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("unmap" as const), gfn: fc.nat(3000), nr: fc.integer({ min: 1, max: 1100 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("broken" as const), gfn: fc.nat(3000) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("high" as const), gfn: fc.integer({ min: 2 ** 32 - 600, max: 2 ** 32 - 1 }), mfn: fc.nat(2 ** 40 - 1) }) },
+);
+
+test("property: both P2Ms agree with a plain map, gfn by gfn", () => {
+  fc.assert(fc.property(fc.array(pageOp, { maxLength: 40 }), (ops) => {
+    const ref = new Map<number, { mfn: number; broken: boolean }>();
+    const impls: P2m[] = [new LinearP2m(), new TreeP2m()];
+    for (const o of ops) {
+      if (o.op === "map" || o.op === "high") {
+        const nr = o.op === "high" ? 1 : o.nr;
+        let free = true;
+        for (let g = o.gfn; g < o.gfn + nr; g++) if (ref.has(g)) free = false;
+        if (!free) continue;
+        for (let g = o.gfn; g < o.gfn + nr; g++) ref.set(g, { mfn: o.mfn + (g - o.gfn), broken: false });
+        for (const p of impls) p.map(o.gfn, o.mfn, nr);
+      } else if (o.op === "unmap") {
+        for (let g = o.gfn; g < o.gfn + o.nr; g++) ref.delete(g);
+        for (const p of impls) p.unmap(o.gfn, o.nr);
+      } else {
+        const r = ref.get(o.gfn);
+        if (r) r.broken = true;
+        for (const p of impls) p.markBroken(o.gfn);
+      }
+    }
+    const probes = [...ref.keys(), ...Array.from({ length: 200 }, (_, i) => i * 17), 2 ** 32 - 1, 2 ** 32 - 600];
+    for (const p of impls) {
+      for (const g of probes) {
+        const r = ref.get(g);
+        assert.equal(p.lookup(g), r === undefined ? P2M_MISSING : r.broken ? P2M_BROKEN : r.mfn, `${p.kind} gfn ${g}`);
+      }
+      let n = 0;
+      for (const e of p.extents()) {
+        n += e.nr;
+        for (const g of [e.gfn, e.gfn + e.nr - 1]) assert.deepEqual(ref.get(g), { mfn: e.mfn + (g - e.gfn), broken: e.broken }, `${p.kind} extent at ${g}`);
+      }
+      assert.equal(n, ref.size, `${p.kind}: pages in extents`);
+    }
+  }), { numRuns: 120 });
 });

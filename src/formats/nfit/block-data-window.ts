@@ -1,7 +1,7 @@
 // Type 5: NVDIMM Block Data Window Region Structure (block mode; QEMU emits none).
 import { defineStruct, type Record_ } from "../struct.js";
 import { assert } from "../reasons.js";
-import { NfitType, body, describeFields, type SubtableCodec } from "./subtable.js";
+import { NfitType, body, describeFields, tagged, type SubtableCodec } from "./subtable.js";
 
 export const BlockDataWindow = defineStruct({
   name: "nfit_block_data_window",
@@ -35,7 +35,7 @@ export const blockDataWindowCodec: SubtableCodec<NfitBlockDataWindow> = {
   title: "NVDIMM Block Data Window Region",
   decode(sub) {
     if (sub.length !== BlockDataWindow.size) return { problem: `block data window must be ${BlockDataWindow.size} bytes`, expected: String(BlockDataWindow.size) };
-    return { value: { ...BlockDataWindow.decode(sub), kind: "block-data-window", type: NfitType.blockDataWindow } };
+    return { value: tagged(BlockDataWindow.decode(sub), "block-data-window", NfitType.blockDataWindow) };
   },
   encode(s) {
     assert((s.length ?? BlockDataWindow.size) === BlockDataWindow.size, `block data window length must be ${BlockDataWindow.size}`);

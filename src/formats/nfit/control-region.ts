@@ -1,7 +1,7 @@
 // Type 4: NVDIMM Control Region Structure ("DCR"): the DIMM's identity.
 import { defineStruct, type Record_ } from "../struct.js";
 import { assert } from "../reasons.js";
-import { NfitType, body, decodePadded, describeFields, encodeShortened, type SubtableCodec } from "./subtable.js";
+import { NfitType, body, decodePadded, tagged, describeFields, encodeShortened, type SubtableCodec } from "./subtable.js";
 
 export const ControlRegion = defineStruct({
   name: "nfit_control_region",
@@ -63,7 +63,7 @@ export const controlRegionCodec: SubtableCodec<NfitControlRegion> = {
     if (!lengthOk(sub.length, rec.windowCount)) {
       return { problem: `control region must be ${ControlRegion.size} bytes, or ${CONTROL_REGION_SHORT_LENGTH} with no block windows`, expected: `${ControlRegion.size} or ${CONTROL_REGION_SHORT_LENGTH}` };
     }
-    return { value: { ...rec, kind: "control-region", type: NfitType.controlRegion } };
+    return { value: tagged(rec, "control-region", NfitType.controlRegion) };
   },
   encode(s) {
     const length = s.length ?? ControlRegion.size;

@@ -1,7 +1,7 @@
 // Type 1: NVDIMM Region Mapping Structure ("memdev" in Linux): one DIMM's part of an SPA range.
 import { defineStruct, type Record_ } from "../struct.js";
 import { assert } from "../reasons.js";
-import { NfitType, body, describeFields, type SubtableCodec } from "./subtable.js";
+import { NfitType, body, describeFields, tagged, type SubtableCodec } from "./subtable.js";
 
 export const Memdev = defineStruct({
   name: "nfit_memdev",
@@ -49,7 +49,7 @@ export const memdevCodec: SubtableCodec<NfitMemdev> = {
   title: "Memory Range Map",
   decode(sub) {
     if (sub.length !== Memdev.size) return { problem: `memdev must be ${Memdev.size} bytes`, expected: String(Memdev.size) };
-    return { value: { ...Memdev.decode(sub), kind: "memdev", type: NfitType.memdev } };
+    return { value: tagged(Memdev.decode(sub), "memdev", NfitType.memdev) };
   },
   encode(s) {
     assert((s.length ?? Memdev.size) === Memdev.size, `memdev length must be ${Memdev.size}`);

@@ -38,7 +38,9 @@ export function decodeNfit(bytes: Uint8Array): DecodedNfit {
     add("nfit.truncated", `NFIT is ${bytes.length} bytes, shorter than its ${NFIT_FIRST_SUBTABLE}-byte header`, { bytes: bytes.length, needed: NFIT_FIRST_SUBTABLE });
     return { header: undefined, structures, offsets, reasons };
   }
-  const header: NfitHeader = { ...AcpiHeader.decode(bytes), ...NfitPreamble.decode(bytes, AcpiHeader.size) };
+  // Stored, not spread in: see tagged() in subtable.ts.
+  const header = AcpiHeader.decode(bytes) as NfitHeader;
+  header.reserved = NfitPreamble.decode(bytes, AcpiHeader.size).reserved;
   let end = header.length;
   if (end < NFIT_FIRST_SUBTABLE) {
     add("nfit.length", `NFIT length ${end} leaves no room for the ${NFIT_FIRST_SUBTABLE}-byte header`, { length: end, needed: NFIT_FIRST_SUBTABLE });

@@ -2,7 +2,7 @@
 // -machine nvdimm-persistence=.
 import { defineStruct, type Record_ } from "../struct.js";
 import { assert } from "../reasons.js";
-import { NfitType, body, describeFields, type SubtableCodec } from "./subtable.js";
+import { NfitType, body, describeFields, tagged, type SubtableCodec } from "./subtable.js";
 
 export const PlatformCapabilities = defineStruct({
   name: "nfit_platform_capabilities",
@@ -38,7 +38,7 @@ export const platformCapabilitiesCodec: SubtableCodec<NfitPlatformCapabilities> 
   title: "Platform Capabilities",
   decode(sub) {
     if (sub.length !== PlatformCapabilities.size) return { problem: `platform capabilities must be ${PlatformCapabilities.size} bytes`, expected: String(PlatformCapabilities.size) };
-    return { value: { ...PlatformCapabilities.decode(sub), kind: "platform-capabilities", type: NfitType.platformCapabilities } };
+    return { value: tagged(PlatformCapabilities.decode(sub), "platform-capabilities", NfitType.platformCapabilities) };
   },
   encode(s) {
     assert((s.length ?? PlatformCapabilities.size) === PlatformCapabilities.size, `platform capabilities length must be ${PlatformCapabilities.size}`);

@@ -1,7 +1,7 @@
 // Type 0: System Physical Address (SPA) Range Structure.
 import { defineStruct, type Record_ } from "../struct.js";
 import { assert } from "../reasons.js";
-import { NfitType, body, decodePadded, describeFields, encodeShortened, type SubtableCodec } from "./subtable.js";
+import { NfitType, body, decodePadded, tagged, describeFields, encodeShortened, type SubtableCodec } from "./subtable.js";
 
 /** 64 bytes with the location cookie; 56 without it (flags bit 2 clear). */
 export const SpaRange = defineStruct({
@@ -53,7 +53,7 @@ export const spaRangeCodec: SubtableCodec<NfitSpaRange> = {
     const rec = decodePadded(SpaRange, sub);
     const expected = spaRangeLength(rec.flags);
     if (sub.length !== expected) return { problem: `SPA range with flags 0x${rec.flags.toString(16)} must be ${expected} bytes`, expected: String(expected) };
-    return { value: { ...rec, kind: "spa", type: NfitType.spaRange } };
+    return { value: tagged(rec, "spa", NfitType.spaRange) };
   },
   encode(s) {
     const length = s.length ?? spaRangeLength(s.flags);

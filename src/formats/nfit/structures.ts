@@ -37,9 +37,12 @@ const CODECS: readonly SubtableCodec<never>[] = [
   controlRegionCodec, blockDataWindowCodec, flushHintCodec, platformCapabilitiesCodec,
 ] as SubtableCodec<never>[];
 
+/** Indexed by type number: the decode loop asks once per sub-structure. */
+const BY_TYPE: readonly (SubtableCodec<never> | undefined)[] = CODECS.reduce<(SubtableCodec<never> | undefined)[]>((a, c) => ((a[c.type] = c), a), []);
+
 /** The codec for a type number, or undefined for types ACPI 6.4 does not define. */
 export function nfitCodecForType(type: number): SubtableCodec<NfitStructure> | undefined {
-  return CODECS.find((c) => c.type === type) as SubtableCodec<NfitStructure> | undefined;
+  return BY_TYPE[type] as SubtableCodec<NfitStructure> | undefined;
 }
 
 /** Encodes one sub-structure, header included. Throws only for programmer errors. */
