@@ -207,8 +207,13 @@ function current(state: string): View {
   return v;
 }
 
-/** The ledger as it is on disk: the snapshot plus the journal's whole records. Empty when there is none. */
-export function loadLedger(state: string): Ledger {
+/**
+ * The ledger as it is on disk: the snapshot plus the journal's whole
+ * records. Empty when there is none. `fresh` reads every byte again, as a
+ * process that just started would.
+ */
+export function loadLedger(state: string, o: { fresh?: boolean } = {}): Ledger {
+  if (o.fresh) views.delete(resolve(state));
   return structuredClone(current(state).ledger);
 }
 

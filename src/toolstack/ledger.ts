@@ -28,9 +28,13 @@ const lockPath = (state: string) => join(state, "toolstack", "lock");
 /** How long a command waits for another one to finish before it is refused. */
 const LOCK_WAIT_MS = 60_000;
 
-/** The ledger: the snapshot plus the journal's whole records (a torn last one is left out). A copy the caller may change. */
-export function readLedger(state: string): Ledger {
-  return loadLedger(state);
+/**
+ * The ledger: the snapshot plus the journal's whole records (a torn last one
+ * is left out). A copy the caller may change. `fresh` ignores what this
+ * process read before (for tests: what a restarted process reads).
+ */
+export function readLedger(state: string, o: { fresh?: boolean } = {}): Ledger {
+  return loadLedger(state, o);
 }
 
 /**
