@@ -11,14 +11,21 @@ export function extentAt(i: number, slot = 0): LedgerExtent {
   };
 }
 
-export function domainAt(i: number, domid: number): LedgerDomain {
+export function domainAt(i: number, domid: number, name = `d${i}`): LedgerDomain {
   return {
-    name: `d${i}`, domid, configText: `name = "d${i}"\nmemory = 64\nvnvdimms = [ 'size=4M' ]\n`, backend: "builtin", memoryMiB: 64,
+    name, domid, configText: `name = "d${i}"\nmemory = 64\nvnvdimms = [ 'size=4M' ]\n`, backend: "builtin", memoryMiB: 64,
     status: "running", createdAt: `2024-01-01T00:00:${String(i % 60).padStart(2, "0")}.000Z`, extents: [extentAt(i)],
   };
 }
 
 const free = (l: Ledger) => { const used = new Set(l.domains.map((d) => d.domid)); let id = 1; while (used.has(id)) id++; return id; };
+/** A new domain for step i, named d<i> (d<i>.1, … when a step with the same i made one already). */
+function newDomain(l: Ledger, i: number): LedgerDomain {
+  const names = new Set(l.domains.map((d) => d.name));
+  let name = `d${i}`;
+  for (let k = 1; names.has(name); k++) name = `d${i}.${k}`;
+  return domainAt(i, free(l), name);
+}
 
 /** Step i: a change to `l` (a copy; `l` is not touched). Every step changes something, most more than one thing at once. */
 export function step(l0: Ledger, i: number): Ledger {
@@ -26,23 +33,23 @@ export function step(l0: Ledger, i: number): Ledger {
   const pick = l.domains.length ? l.domains[i % l.domains.length]! : undefined;
   switch (i % 5) {
     case 0: case 3:
-      l.domains.push(domainAt(i, free(l)));
+      l.domains.push(newDomain(l, i));
       break;
     case 1:
-      if (!pick) { l.domains.push(domainAt(i, free(l))); break; }
+      if (!pick) { l.domains.push(newDomain(l, i)); break; }
       // Attach and stop in one mutation: both or neither must be there after a crash.
       pick.extents.push(extentAt(i, pick.extents.length));
       pick.status = pick.status === "running" ? "stopped" : "running";
       break;
     case 2:
-      if (!pick) { l.domains.push(domainAt(i, free(l))); break; }
+      if (!pick) { l.domains.push(newDomain(l, i)); break; }
       // Delete: the domain leaves and its extents join the released list in one mutation.
       l.domains = l.domains.filter((d) => d !== pick);
       l.released.push(...pick.extents.map((e) => ({ from: pick.name, id: e.id, smfn: e.smfn, nrPages: e.nrPages, keep: i % 2 === 0, releasedAt: "2024-01-02T00:00:00.000Z" })));
       break;
     case 4:
       if (l.released.length) l.released = l.released.slice(1);
-      else l.domains.push(domainAt(i, free(l)));
+      else l.domains.push(newDomain(l, i));
       break;
   }
   return l;
