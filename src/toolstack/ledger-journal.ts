@@ -23,13 +23,13 @@
 // (inode, size, mtime), and reads only the journal's new records when the
 // snapshot has not changed: a mutation costs the same with 300 domains as
 // with none.
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync, type BigIntStats } from "node:fs";
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, statSync, writeSync, type BigIntStats } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { makePrivateDir } from "../host/index.js";
 import { crashPoint } from "./crash-point.js";
 import { decodeFrames, encodeFrame } from "./journal-frame.js";
-import { LedgerOpSchema, applyOps, diffLedger, type LedgerOp } from "./ledger-ops.js";
+import { LedgerOpSchema, applyOps, diffLedger, domainText, type LedgerOp } from "./ledger-ops.js";
 import { LedgerSchema, RecordedDomainSchema, ReleasedExtentSchema, big, corrupt, firstIssue, type Ledger } from "./ledger-schema.js";
 
 export const ledgerPath = (state: string) => join(state, "toolstack", "ledger.json");
@@ -83,15 +83,8 @@ function readWhole(path: string, from = 0): FileRead | undefined {
 }
 
 function statStamp(path: string): { stamp: string; ino: bigint; size: number } | undefined {
-  let fd: number;
-  try { fd = openSync(path, "r"); } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
-  }
-  try {
-    const st = fstatSync(fd, { bigint: true });
-    return { stamp: stampOf(st), ino: st.ino, size: Number(st.size) };
-  } finally { closeSync(fd); }
+  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return st && { stamp: stampOf(st), ino: st.ino, size: Number(st.size) };
 }
 
 /** Which version of the ledger is on disk: changes with every mutation, compaction and migration. */
@@ -214,7 +207,12 @@ function current(state: string): View {
  */
 export function loadLedger(state: string, o: { fresh?: boolean } = {}): Ledger {
   if (o.fresh) views.delete(resolve(state));
-  return structuredClone(current(state).ledger);
+  return copy(current(state).ledger);
+}
+
+/** A copy the caller may change: each domain from its JSON text, which is kept per domain object (most outlive many mutations). */
+function copy(l: Ledger): Ledger {
+  return { ...l, domains: JSON.parse(`[${l.domains.map(domainText).join(",")}]`) as Ledger["domains"], released: structuredClone(l.released) };
 }
 
 function fsyncDir(dir: string): void {
@@ -281,14 +279,14 @@ function compactAfterBytes(snapshotBytes: number): number {
 /**
  * Records the change from the ledger on disk to `next` as one journal record,
  * appended and fsynced before it returns; nothing when they are equal. The
- * caller holds the toolstack lock. Returns the ledger now on disk.
+ * caller holds the toolstack lock.
  */
-export function appendLedger(state: string, next: Ledger): Ledger {
+export function appendLedger(state: string, next: Ledger): void {
   let v = current(state);
   // Today's whole-file ledger, or none yet: the first write makes a snapshot and a journal.
   if (!v.journal || v.snapshot?.legacy) v = compact(state, v.ledger);
   const ops: LedgerOp[] = diffLedger(v.ledger, next);
-  if (!ops.length) return structuredClone(v.ledger);
+  if (!ops.length) return;
   const seq = v.ledger.generation + 1n;
   const ledger: Ledger = { ...applyOps(v.ledger, ops), generation: seq };
   const frame = encodeFrame(jsonText({ seq, ops }));
@@ -313,8 +311,7 @@ export function appendLedger(state: string, next: Ledger): Ledger {
     v = { ledger, snapshot: v.snapshot, journal: { stamp: stampOf(st), ino: st.ino, size: Number(st.size), validEnd: at + frame.length } };
   } finally { closeSync(fd); }
   views.set(resolve(state), v);
-  if (v.journal!.validEnd > compactAfterBytes(v.snapshot?.bytes ?? 0)) v = compact(state, ledger);
-  return structuredClone(v.ledger);
+  if (v.journal!.validEnd > compactAfterBytes(v.snapshot?.bytes ?? 0)) compact(state, ledger);
 }
 
 /** Folds the journal into a new snapshot now (the lock held); for tests and the benchmark. */
