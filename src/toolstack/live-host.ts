@@ -14,27 +14,17 @@
 // goes first (release()): the guest is told and re-reads the FIT, the slot is
 // ejected and the pages leave the P2M, and only then does the toolstack zero
 // and free them.
-import { statSync } from "node:fs";
 import { CONTROL_DOMID, type HypercallResult, type MceResult, type PmemSetupRequest, type PmemRegionInfo } from "../hypervisor/index.js";
 import { addBadBlock, readBadBlocks } from "../host/index.js";
 import { startBuiltinDomain, type BuiltinDomain } from "../backends/index.js";
 import { scanDimm } from "../dom0/index.js";
 import { setupReservations } from "./host-boot.js";
 import { guestLayoutFor, populateExtent, startDomain, unpopulateExtent, type RunningDomain } from "./domain-boot.js";
-import { ledgerPath, readLedger, type LedgerDomain, type LedgerExtent } from "./ledger.js";
+import { ledgerStamp, readLedger, type LedgerDomain, type LedgerExtent } from "./ledger.js";
 import { LifecycleError, isInterrupted, listDomainsOf, openToolstack, refuseInterrupted, type DomainList, type Toolstack } from "./lifecycle.js";
 
 const held = (e: LedgerExtent) => e.state === "held";
 
-/** Which version of the ledger file is there: inode, size and mtime change with every atomic replace. */
-function ledgerStamp(state: string): string {
-  try {
-    const st = statSync(ledgerPath(state), { bigint: true });
-    return `${st.ino}:${st.size}:${st.mtimeNs}`;
-  } catch {
-    return "none";
-  }
-}
 const runsHere = (d: LedgerDomain) => d.status === "running" && !isInterrupted(d);
 
 export interface LiveMce extends MceResult {
@@ -47,7 +37,7 @@ export interface LiveMce extends MceResult {
 export class LiveHost {
   readonly #ts: Toolstack;
   readonly #guests = new Map<string, BuiltinDomain>();
-  /** The ledger file as this host last read it: a change by another process (one that did not see the daemon) is picked up before the next answer. */
+  /** The ledger (snapshot and journal) as this host last read it: a change by another process (one that did not see the daemon) is picked up before the next answer. */
   #seen = "";
 
   private constructor(readonly state: string) {

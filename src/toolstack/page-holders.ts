@@ -2,9 +2,8 @@
 // `pmem reserve --force` rewrite host media; a domain, running or stopped,
 // keeps its data on its extents, and an extent kept by `delete --keep-data`
 // is someone's data too. Those commands refuse while anything is held there.
-import { existsSync } from "node:fs";
 import { PAGE_BYTES } from "../hypervisor/index.js";
-import { ledgerPath, readLedger } from "./ledger.js";
+import { ledgerExists, readLedger } from "./ledger.js";
 
 const PAGE = BigInt(PAGE_BYTES);
 
@@ -17,7 +16,7 @@ export interface PageHolder {
 
 /** Everything the ledger holds that overlaps SPA [spa, spa + sizeBytes); everything when no range is given. */
 export function pageHolders(state: string, range?: { spa: bigint; sizeBytes: bigint }): PageHolder[] {
-  if (!existsSync(ledgerPath(state))) return [];
+  if (!ledgerExists(state)) return [];
   const l = readLedger(state);
   const all: PageHolder[] = [
     ...l.domains.flatMap((d) => d.extents.map((e) => ({ holder: d.name, smfn: e.smfn, nrPages: e.nrPages }))),

@@ -30,7 +30,7 @@ test("host init + reserve + create + mce: directories 0700, files 0600", async (
   await ok("create", cfg, "--state", state);
   await ok("host", "mce", "0x140000", "--state", state);
   const m = modes(state);
-  for (const f of ["host/nvdimm0.img", "host/nvdimm1.img", "host/firmware/NFIT.bin", "host/firmware/E820.bin", "host/machine.json", "host/boot.json", "host/badblocks.json", "toolstack/ledger.json"]) {
+  for (const f of ["host/nvdimm0.img", "host/nvdimm1.img", "host/firmware/NFIT.bin", "host/firmware/E820.bin", "host/machine.json", "host/boot.json", "host/badblocks.json", "toolstack/ledger.json", "toolstack/ledger.journal"]) {
     assert.ok(f in m, `${f} exists`);
   }
   const wrong = Object.entries(m).filter(([p, mode]) => mode !== (lstatSync(join(state, p)).isDirectory() ? "700" : "600"));

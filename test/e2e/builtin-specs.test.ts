@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, ok } from "../helpers/cli.js";
 import { reservedHost } from "../helpers/e2e-host.js";
-import { listDomains, openGuest, openHostMedia } from "../../src/toolstack/index.js";
+import { journalPath, listDomains, openGuest, openHostMedia } from "../../src/toolstack/index.js";
 import { MEMDEV_FLAG_NOT_ARMED, decodeNfit, nfitStructuresOfKind } from "../../src/formats/index.js";
 
 const host = () => reservedHost({ prefix: "e2e", dimmSize: "512M" });
@@ -217,6 +217,7 @@ test("labels someone else left on free pages: refused without --force and nothin
 test("node= must name a node with host pmem (else one line, exit 1, ledger untouched); the guest's proximity domain is where the pages are", async () => {
   const { state, cfg } = await host();
   const ledger = join(state, "toolstack", "ledger.json");
+  const ledgerBytes = () => [ledger, journalPath(state)].map((p) => readFileSync(p, "utf8")).join("");
   const r = await cli("create", cfg("far", `'size=32M', 'size=32M, node=5'`), "--state", state);
   assert.equal(r.code, 1, r.err);
   assert.match(r.err, /^vnvdimm: Cannot place vNVDIMM vnvdimm1: node=5, but the host has pmem on nodes 0, 1 only\n {2}hint: .*node=0 or node=1/);
@@ -231,11 +232,11 @@ test("node= must name a node with host pmem (else one line, exit 1, ledger untou
     assert.deepEqual(spas.map((s) => s.proximityDomain), [1, 0]);
   } finally { g.close(); }
 
-  const before = readFileSync(ledger, "utf8");
+  const before = ledgerBytes();
   const a = await cli("attach", "near", "size=16M, node=7", "--state", state, "--json");
   assert.equal(a.code, 1);
   assert.equal((JSON.parse(a.out) as { reason: string }).reason, "alloc.node");
-  assert.equal(readFileSync(ledger, "utf8"), before, "a refused attach leaves the ledger as it was");
+  assert.equal(ledgerBytes(), before, "a refused attach leaves the ledger (snapshot and journal) as it was");
 });
 
 function hasMkfs(): boolean {

@@ -3,11 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { listDomains, openHostMedia } from "../../src/toolstack/index.js";
+import { journalPath, ledgerPath, listDomains, openHostMedia, readLedger } from "../../src/toolstack/index.js";
 import { describeIssue, parseJsonExact, routeById } from "../../src/api/index.js";
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "vnvdimm");
@@ -25,7 +25,8 @@ function crashHost(vnvdimm: string): { dir: string; state: string; cfg: (name: s
   return { dir, state, cfg };
 }
 
-for (const point of ["create.after-intent", "create.mid-provision", "create.before-commit"]) {
+// journal.mid-append@2: the commit record torn half way (the first append is the intent's), as a kill -9 or power cut mid-write leaves it.
+for (const point of ["create.after-intent", "create.mid-provision", "create.before-commit", "journal.mid-append@2"]) {
   test(`kill -9 at ${point}: no extent owned twice, the orphan is reported and reclaimable`, () => {
     const { state, cfg } = crashHost("size=64M, namespace=fsdax:d");
     const crashed = vnv({ VNVDIMM_CRASH_AT: point }, "create", cfg("victim"), "--state", state);
@@ -108,13 +109,13 @@ test("domids are stable: a domain keeps its domid across reboots, an interrupted
 test("a ledger from before recorded domids: its domains get the lowest free ones in ledger order, kept from the next write on", () => {
   const { state, cfg } = crashHost("size=32M");
   for (const n of ["a", "b", "c"]) assert.equal(vnv({}, "create", cfg(n), "--state", state).status, 0);
-  const file = join(state, "toolstack", "ledger.json");
-  const old = JSON.parse(readFileSync(file, "utf8")) as { domains: { domid?: number }[] };
-  for (const d of old.domains) delete d.domid;
-  writeFileSync(file, JSON.stringify(old));
+  // The whole-file ledger.json of a vnvdimm from before domids (and before the journal).
+  const old = readLedger(state);
+  rmSync(journalPath(state));
+  writeFileSync(ledgerPath(state), JSON.stringify({ version: 1, generation: String(old.generation), domains: old.domains.map(({ domid: _, ...d }) => d), released: old.released }));
   const domids = () => Object.fromEntries(listDomains(state).domains.map((d) => [d.name, d.domid]));
   assert.deepEqual(domids(), { a: 1, b: 2, c: 3 });
   assert.equal(vnv({}, "destroy", "a", "--state", state).status, 0);
   assert.deepEqual(domids(), { a: null, b: 2, c: 3 });
-  assert.deepEqual((JSON.parse(readFileSync(file, "utf8")) as { domains: { domid?: number }[] }).domains.map((d) => d.domid), [1, 2, 3]);
+  assert.deepEqual((JSON.parse(readFileSync(ledgerPath(state), "utf8")) as { domains: { domid?: number }[] }).domains.map((d) => d.domid), [1, 2, 3]);
 });

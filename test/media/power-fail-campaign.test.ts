@@ -19,7 +19,8 @@ import { dimmsFromNfit, reserve, scanDimm, ReserveError, type DimmData, type Dsm
 import { mediaResolver } from "../../src/hypervisor/index.js";
 import { GuestDeviceModel, ProbeGuest, planGuestLayout, type GuestNamespace } from "../../src/devicemodel/index.js";
 import {
-  applyProvision, ledgerPath, prepareProvision, readLedger, writeLedger, type Ledger, type LedgerExtent, type NamespaceRequest,
+  applyProvision, compactLedger, journalPath, ledgerPath, prepareProvision, readLedger, withLedgerLock, writeLedger,
+  type Ledger, type LedgerDomain, type LedgerExtent, type NamespaceRequest,
 } from "../../src/toolstack/index.js";
 import { powerFailCampaign, type CampaignResult } from "../helpers/power-fail.js";
 import { FIXTURE_REGION_BYTES, fixtureBytes, type CaseId } from "../helpers/fixtures.js";
@@ -470,34 +471,105 @@ test("power-fail scrub: after a cut at any write, zeroRange again leaves the ran
 });
 
 // ---------------------------------------------------------------------------
-// The ledger is a file, not a Media: writeLedger writes a temp file, fsyncs it
-// and renames it over ledger.json. A crash before the rename leaves a temp
-// file of any length, which no reader opens; rename(2) is atomic, so after it
-// the whole new file is there (the fsync before it orders data before name).
+// The ledger is a journal of files, not a Media (docs/ledger-journal.md). A
+// power cut keeps any prefix of what was written since the last fsync, or
+// the new length with zeros where data had not landed. A mutation is one
+// record appended to the journal: cut at every length (and as zeros of every
+// length) the ledger reads as the old one, never part of the new, and the
+// retried mutation lands whole after it. A compaction writes the snapshot to
+// a temp file (cut at every length), renames it, then writes the new journal
+// to a temp file (cut at every length) and renames it: at every cut the
+// ledger reads the same.
 
-test("power-fail ledger: a temp file cut at every length leaves the old ledger; the rename brings the whole new one", () => {
+const vm = (name: string, domid: number, status: "running" | "stopped"): LedgerDomain => ({
+  name, configText: `name = "${name}"\n`, backend: "builtin", memoryMiB: 512, status, domid, createdAt: "2024-01-01T00:00:00.000Z",
+  extents: [{ ...extent, state: "held", provisioned: true }],
+});
+
+/** A state directory whose ledger is `l`, written through the journal. */
+function journaled(l: Ledger): string {
   const state = mkdtempSync(join(tmpdir(), "vnvdimm-pf-ledger-"));
-  const scratch = mkdtempSync(join(tmpdir(), "vnvdimm-pf-ledger-"));
+  withLedgerLock(state, () => writeLedger(state, l));
+  return state;
+}
+
+test("power-fail ledger append: the record cut at every length, or zeros of every length, reads as the old ledger; the retry lands whole", () => {
+  const old: Ledger = { version: 1, generation: 0n, domains: [vm("vm1", 1, "running")], released: [] };
+  // One mutation of several changes: vm1 deleted into the released list, vm2 created.
+  const next: Ledger = { ...old, domains: [vm("vm2", 2, "stopped")], released: [{ from: "vm1", id: extent.id, smfn: extent.smfn, nrPages: extent.nrPages, keep: false, releasedAt: "2024-01-02T00:00:00.000Z" }] };
+  const scratch = journaled(old);
+  const state = journaled(old);
   try {
-    const old: Ledger = { version: 1, generation: 4n, domains: [], released: [] };
-    writeLedger(state, old);
-    const oldRead = readLedger(state);
-    const next: Ledger = {
-      ...oldRead,
-      domains: [{ name: "vm1", configText: "name = \"vm1\"\n", backend: "builtin", memoryMiB: 512, status: "stopped", domid: 1, createdAt: "2024-01-01T00:00:00.000Z", extents: [{ ...extent, state: "held", provisioned: true }] }],
-    };
-    writeLedger(scratch, next);
-    const text = readFileSync(ledgerPath(scratch));
-    const tmp = `${ledgerPath(state)}.tmp-${process.pid}`;
-    for (let n = 0; n <= text.length; n++) {
-      writeFileSync(tmp, text.subarray(0, n));
-      assert.deepEqual(readLedger(state), oldRead, `a ${n}-byte temp file changed what readLedger returns`);
+    const before = readFileSync(journalPath(state));
+    withLedgerLock(scratch, () => writeLedger(scratch, next));
+    const record = readFileSync(journalPath(scratch)).subarray(before.length);
+    const oldRead = readLedger(state, { fresh: true });
+    const want = readLedger(scratch, { fresh: true });
+    assert.notDeepEqual(want, oldRead);
+    let cuts = 0;
+    for (const zeros of [false, true]) {
+      for (let n = 0; n <= record.length; n++) {
+        if (zeros && n === record.length) continue;
+        writeFileSync(journalPath(state), Buffer.concat([before, zeros ? Buffer.alloc(n) : record.subarray(0, n)]));
+        cuts++;
+        const seen = readLedger(state, { fresh: true });
+        assert.deepEqual(seen, n === record.length ? want : oldRead, `the record ${zeros ? "as zeros" : "cut"} at ${n} of ${record.length} bytes`);
+        if (n === record.length) continue;
+        // The mutation was not acknowledged; the toolstack's retry (a reclaim, or the verb again) lands whole after the cut.
+        withLedgerLock(state, () => writeLedger(state, next));
+        assert.deepEqual(readLedger(state, { fresh: true }), want, `the retry after a cut at ${n}`);
+        assert.deepEqual(readFileSync(journalPath(state)), Buffer.concat([before, record]), "the torn tail was cut off before the append");
+      }
     }
-    // The next write replaces the leftover temp file and lands whole.
-    writeLedger(state, next);
-    assert.deepEqual(readLedger(state), readLedger(scratch));
-    counts.set("ledger (temp file + rename)", { writes: 1, flushes: 1, cuts: text.length + 2 });
-    console.log(`power-fail ledger (temp file + rename): 1 writes, ${text.length + 2} cut points (the temp file at every length 0..${text.length}, then the rename)`);
+    counts.set("ledger journal append", { writes: 1, flushes: 1, cuts });
+    console.log(`power-fail ledger journal append: 1 write, ${cuts} cut points (the record at every length, and zeros of every length, each then retried)`);
+  } finally {
+    rmSync(state, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test("power-fail ledger compaction: the snapshot's and the new journal's temp files cut at every length, and a cut between the renames, read the same ledger", () => {
+  const l0: Ledger = { version: 1, generation: 0n, domains: [vm("vm1", 1, "running")], released: [] };
+  const state = journaled(l0);
+  const scratch = journaled(l0);
+  try {
+    for (const [i, st] of [[2, "running"], [3, "stopped"]] as const) {
+      for (const s of [state, scratch]) withLedgerLock(s, () => { const l = readLedger(s); l.domains.push(vm(`vm${i}`, i, st)); writeLedger(s, l); });
+    }
+    const want = readLedger(state, { fresh: true });
+    const oldSnapshot = readFileSync(ledgerPath(state));
+    const oldJournal = readFileSync(journalPath(state));
+    withLedgerLock(scratch, () => compactLedger(scratch));
+    const newSnapshot = readFileSync(ledgerPath(scratch));
+    const newJournal = readFileSync(journalPath(scratch));
+    assert.deepEqual(readLedger(scratch, { fresh: true }), want);
+    const put = (snapshot: Buffer, journal: Buffer, tmp?: { path: string; bytes: Buffer }) => {
+      writeFileSync(ledgerPath(state), snapshot);
+      writeFileSync(journalPath(state), journal);
+      if (tmp) writeFileSync(tmp.path, tmp.bytes);
+    };
+    let cuts = 0;
+    const check = (what: string) => { cuts++; assert.deepEqual(readLedger(state, { fresh: true }), want, what); };
+    for (let n = 0; n <= newSnapshot.length; n++) {
+      put(oldSnapshot, oldJournal, { path: `${ledgerPath(state)}.tmp-${process.pid}`, bytes: newSnapshot.subarray(0, n) });
+      check(`the snapshot's temp file cut at ${n}`);
+    }
+    rmSync(`${ledgerPath(state)}.tmp-${process.pid}`);
+    put(newSnapshot, oldJournal);
+    check("the new snapshot with the old journal (its records are in the snapshot)");
+    for (let n = 0; n <= newJournal.length; n++) {
+      put(newSnapshot, oldJournal, { path: `${journalPath(state)}.tmp-${process.pid}`, bytes: newJournal.subarray(0, n) });
+      check(`the new journal's temp file cut at ${n}`);
+    }
+    put(newSnapshot, newJournal);
+    check("both renamed");
+    // After the cut between the renames, the next mutation appends to the old journal and reads back.
+    put(newSnapshot, oldJournal);
+    withLedgerLock(state, () => { const l = readLedger(state); l.domains[0]!.status = "stopped"; writeLedger(state, l); });
+    assert.deepEqual(readLedger(state, { fresh: true }).domains.map((d) => d.status), ["stopped", "running", "stopped"]);
+    counts.set("ledger compaction (snapshot + journal, temp file + rename)", { writes: 2, flushes: 2, cuts });
+    console.log(`power-fail ledger compaction: 2 writes, ${cuts} cut points (each temp file at every length, and between and after the renames)`);
   } finally {
     rmSync(state, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
