@@ -4,7 +4,7 @@
 // vnvdimm's probe guest about the same domain instead.
 import {
   ConfigError, LifecycleError, LedgerError, ProvisionError, QemuDomainError, attachToDomain, createDomain, deleteDomain, destroyRunningDomain,
-  detachFromDomain, listDomainsLive, openGuest, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult, type ImagePolicy,
+  detachFromDomain, listDomainsLive, openGuest, qemuConsoleSocket, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult, type ImagePolicy,
 } from "../toolstack/index.js";
 import { AgentError, LockTimeoutError, type BuiltinDomain, QemuArgvError, QemuGuestError, QemuLaunchError, QmpError, SetupError, shellQuote, type QemuGuest } from "../backends/index.js";
 import { GuestMemoryFault, NamespaceIoError } from "../devicemodel/index.js";
@@ -241,6 +241,21 @@ export const guestExecCommand: Command<StateInput & { name: string; argv: string
     const g = await realGuest(i);
     const r = await g!.exec(i.argv.map(shellArg).join(" "));
     return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+  }),
+};
+
+/**
+ * Where `vnvdimm console` attaches: the running qemu domain's serial console
+ * socket. Local only (the CLI connects to it itself), so it has no route.
+ */
+export const consoleCommand: Command<StateInput & { name: string }, { socket: string }> = {
+  name: "console", summary: SUMMARY["console"],
+  run: (i) => wrap(() => {
+    const real = readLedger(i.state).domains.find((x) => x.name === i.name);
+    if (!real) throw new LifecycleError("domain.missing", `No domain named ${i.name}`, "see `vnvdimm list`", 2);
+    refuseInterrupted(real);
+    if (real.backend !== "qemu") throw new UserError("invalid-input", `Domain ${i.name} runs the builtin probe guest, which has no console`, "create it with `--backend qemu` for a real Linux guest", 1);
+    return { socket: qemuConsoleSocket(i.state, i.name) };
   }),
 };
 

@@ -29,6 +29,7 @@ export const SUMMARY = {
   "guest read": "Read from a namespace through the guest's view of it",
   "guest ars": "Address Range Scrub in the guest: the broken ranges it finds, and the errors its driver was told of",
   "guest exec": "Run a command in a qemu domain's Linux guest; prints its output and exits with its status",
+  "console": "Attach to a qemu domain's serial console, read-write, as `xl console` does (Ctrl-] leaves)",
   "inspect labels": "Decode and validate an NVDIMM label area, its namespaces and their info blocks",
   "inspect acpi": "Decode an ACPI table: NFIT in full, others by header and checksum",
   "setup qemu": "Install QEMU (>= 8.1), Debian's kernel, ndctl and busybox through apt, and build the cached guest image",

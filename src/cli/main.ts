@@ -15,6 +15,7 @@ import { registerPmem } from "./commands/pmem.js";
 import { registerDomains } from "./commands/domains.js";
 import { registerUp } from "./commands/up.js";
 import { registerSetup } from "./commands/setup.js";
+import { registerConsole } from "./commands/console.js";
 
 export type { Io };
 
@@ -70,6 +71,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
   registerDomains(program, { io, setExit });
   registerUp(program, { io, setExit });
   registerSetup(program, { io, setExit });
+  registerConsole(program, { io, setExit });
   return program;
 }
 

@@ -87,7 +87,7 @@ export function startQemuDomain(state: string, b: BootedHost, d: LedgerDomain, r
   const nodes = guestNodes(b, held);
   const argv = buildQemuArgv({
     name: d.name, ramMiB: d.memoryMiB, vcpus: 1, slots: layout.slots, maxmemBytes: layout.maxmemBytes, nodes, accel,
-    kernel: image.kernel, initrd: image.initrd, agentScript: p.agentScript, badblocksFile: p.badblocks, consoleLog: p.console, agentSocket: p.agent, qmpSocket: p.qmp, pidFile: p.pid,
+    kernel: image.kernel, initrd: image.initrd, agentScript: p.agentScript, badblocksFile: p.badblocks, consoleLog: p.console, consoleSocket: p.consoleSocket, agentSocket: p.agent, qmpSocket: p.qmp, pidFile: p.pid,
     nvdimms: held.map((e) => qemuNvdimm(b, layout, e)),
   });
   const pid = launchQemu(p, argv);
@@ -97,6 +97,13 @@ export function startQemuDomain(state: string, b: BootedHost, d: LedgerDomain, r
   };
   writeRunRecord(p, record);
   return { ...record, badRanges: bad };
+}
+
+/** The serial console socket of a running qemu domain, for `vnvdimm console`. */
+export function qemuConsoleSocket(state: string, name: string): string {
+  const p = qemuDomainPaths(state, name);
+  if (runningPid(p) === null) throw new QemuDomainError("qemu.not-running", `QEMU of domain ${name} is not running`, `start it with \`vnvdimm create\`; its last console output is in ${p.console}`);
+  return p.consoleSocket;
 }
 
 export type QemuRunState = { pid: number; status: string } | { pid: null; status: "gone" };

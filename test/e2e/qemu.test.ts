@@ -9,8 +9,8 @@
 // extent's offset and nowhere else (c).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -215,6 +215,34 @@ test("boot A: what a real Linux finds, reads, writes and hotplugs", { skip, time
     // And the probe guest, through the builtin device model's _DSM and NFIT, sees the same namespace.
     const probe = (await namespaces("--probe")).find((n) => n.name === "made-in-guest");
     assert.deepEqual([probe?.uuid, probe?.mode, probe?.dimm], [madeInGuest.uuid, "fsdax", hot.slot]);
+  });
+
+  await t.test("vnvdimm console: a shell on the serial console; Ctrl-C reaches the guest's command; Ctrl-] leaves; console.log still gets it all", async () => {
+    const child = spawn(process.execPath, [BIN, "console", "pre", "--state", state], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "", err = "";
+    child.stdout.on("data", (b: Buffer) => { out += b.toString("utf8"); });
+    child.stderr.on("data", (b: Buffer) => { err += b.toString("utf8"); });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const until = async (re: RegExp, what: string) => {
+      for (const end = Date.now() + 60_000; !re.test(out);) {
+        assert.ok(Date.now() < end, `${what}: ${JSON.stringify(out.slice(-400))} / ${err}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    child.stdin.write("\necho console-$((6*7))\n");
+    await until(/console-42/, "the shell answers");
+    // A command that would run for a minute, interrupted from the console as a user would with Ctrl-C.
+    child.stdin.write("sleep 60; echo not-interrupted\n");
+    await new Promise((r) => setTimeout(r, 1_500));
+    child.stdin.write("\x03");
+    child.stdin.write("echo after-$((1+1))\n");
+    await until(/after-2/, "Ctrl-C interrupted the sleep");
+    assert.doesNotMatch(out, /^not-interrupted\r?$/m, "the sleep never finished: only its command line was echoed");
+    child.stdin.write("\x1d");
+    assert.equal(await exited, 0, err);
+    assert.match(err, /Connected to the console of pre/);
+    assert.match(readFileSync(join(state, "qemu", "pre", "console.log"), "utf8"), /console-42/, "the log has what the console showed");
+    assert.equal((await guestSh("echo agent-still-here")).trim(), "agent-still-here");
   });
 
   await t.test("the agent asks again for a damaged request, and answers a repeated one from its stored reply without running it twice", async () => {

@@ -53,7 +53,7 @@ function bootLinuxOnHostDimm() {
   writeFileSync(p.badblocks, badRangesText([])); // no broken pages to hand over
   const argv = buildQemuArgv({
     name: "linux", ramMiB: 512, vcpus: 1, slots: 1, maxmemBytes: (512n * MiB) + (1n << 30n), nodes: 1, accel: chooseAccel(guestCacheDir()).accel,
-    kernel: image.kernel, initrd: image.initrd, agentScript: p.agentScript, consoleLog: p.console, agentSocket: p.agent, qmpSocket: p.qmp, pidFile: p.pid, badblocksFile: p.badblocks,
+    kernel: image.kernel, initrd: image.initrd, agentScript: p.agentScript, consoleLog: p.console, consoleSocket: p.consoleSocket, agentSocket: p.agent, qmpSocket: p.qmp, pidFile: p.pid, badblocksFile: p.badblocks,
     nvdimms: [{ slot: 0, memPath: dimmFile(), offsetBytes: 0n, extentBytes: SIZE + LABEL, labelBytes: LABEL, gpa: 1n << 32n, node: 0, unarmed: false }],
   });
   qemuPid = launchQemu(p, argv);

@@ -39,6 +39,8 @@ export interface QemuDomainSpec {
   /** The broken pages for the agent to mark (badblocks.ts). */
   badblocksFile: string;
   consoleLog: string;
+  /** The console's unix socket (`vnvdimm console`); QEMU logs the guest's output to consoleLog whether or not anyone is attached. */
+  consoleSocket: string;
   agentSocket: string;
   qmpSocket: string;
   pidFile: string;
@@ -109,8 +111,8 @@ export function buildQemuArgv(s: QemuDomainSpec): string[] {
     "-smp", String(s.vcpus),
     "-m", `${sizeArg(ramBytes)},slots=${s.slots},maxmem=${sizeArg(s.maxmemBytes)}`,
     "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-    // ttyS0: the console, to a log file; ttyS1: the guest agent's port; then QMP.
-    "-chardev", `file,id=console,path=${optValue(s.consoleLog)}`, "-serial", "chardev:console",
+    // ttyS0: the console, a socket for `vnvdimm console` that also logs all guest output to a file; ttyS1: the guest agent's port; then QMP.
+    "-chardev", `socket,id=console,path=${optValue(s.consoleSocket)},server=on,wait=off,logfile=${optValue(s.consoleLog)}`, "-serial", "chardev:console",
     "-chardev", `socket,id=agent,path=${optValue(s.agentSocket)},server=on,wait=off`, "-serial", "chardev:agent",
     "-chardev", `socket,id=qmp,path=${optValue(s.qmpSocket)},server=on,wait=off`, "-mon", "chardev=qmp,mode=control",
   ];

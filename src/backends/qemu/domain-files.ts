@@ -12,6 +12,8 @@ export const qemuDomainPaths = (state: string, name: string) => {
     dir,
     /** The serial console (ttyS0), this boot. */
     console: join(dir, "console.log"),
+    /** The serial console itself, for `vnvdimm console` (one client at a time, as xl console). */
+    consoleSocket: join(dir, "console.sock"),
     /** The previous boot's console. */
     previousConsole: join(dir, "console.prev.log"),
     /** QEMU's own stderr. */

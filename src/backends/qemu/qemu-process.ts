@@ -18,7 +18,7 @@ export class QemuLaunchError extends Error {
 }
 
 export function checkSocketPaths(p: QemuDomainPaths): void {
-  for (const s of [p.qmp, p.agent]) {
+  for (const s of [p.qmp, p.agent, p.consoleSocket]) {
     if (Buffer.byteLength(s) > UNIX_PATH_MAX) {
       throw new QemuLaunchError("qemu.path", `The socket path ${s} is longer than the ${UNIX_PATH_MAX} bytes a unix socket allows`, "use a shorter --state directory");
     }
@@ -29,7 +29,7 @@ export function checkSocketPaths(p: QemuDomainPaths): void {
 export function launchQemu(p: QemuDomainPaths, argv: readonly string[]): number {
   checkSocketPaths(p);
   if (existsSync(p.console)) renameSync(p.console, p.previousConsole);
-  for (const f of [p.qmp, p.agent, p.pid, p.agentLock]) rmSync(f, { force: true });
+  for (const f of [p.qmp, p.agent, p.consoleSocket, p.pid, p.agentLock]) rmSync(f, { force: true });
   const log = openSync(p.qemuLog, "w");
   let r;
   try {

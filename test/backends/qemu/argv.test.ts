@@ -9,7 +9,7 @@ const MiB = 1n << 20n;
 function spec(nvdimms: QemuVnvdimm[], extra: Partial<QemuDomainSpec> = {}): QemuDomainSpec {
   return {
     name: "vm1", ramMiB: 512, vcpus: 1, slots: 6, maxmemBytes: (512n + 70n * 1024n) * MiB, nodes: 2, accel: "tcg",
-    kernel: "/c/vmlinuz", initrd: "/c/initrd.img", agentScript: "/s/agent.sh", badblocksFile: "/s/badblocks", consoleLog: "/s/console.log", agentSocket: "/s/agent.sock",
+    kernel: "/c/vmlinuz", initrd: "/c/initrd.img", agentScript: "/s/agent.sh", badblocksFile: "/s/badblocks", consoleLog: "/s/console.log", consoleSocket: "/s/console.sock", agentSocket: "/s/agent.sock",
     qmpSocket: "/s/qmp.sock", pidFile: "/s/qemu.pid", nvdimms, ...extra,
   };
 }
@@ -53,7 +53,7 @@ test("one NUMA node means no -numa options; commas in paths are escaped, not ref
   const argv = buildQemuArgv(spec([dimm(0, { memPath: "/h/a,b.img" })], { nodes: 1, consoleLog: "/s,1/console.log" }));
   assert.deepEqual(values(argv, "-numa"), []);
   assert.equal(props(values(argv, "-object")[0]!).get("mem-path"), "/h/a,b.img");
-  assert.ok(values(argv, "-chardev")[0]!.includes("path=/s,,1/console.log"));
+  assert.ok(values(argv, "-chardev")[0]!.includes("logfile=/s,,1/console.log"));
   assert.equal(optValue("a,b,,c"), "a,,b,,,,c");
 });
 

@@ -1,8 +1,8 @@
 # vnvdimm's guest agent (busybox sh), delivered through fw_cfg and run by
 # /init as PID 1.
 #
-# On the serial console (ttyS0, captured to the domain's console.log) it
-# reports between markers: what the guest's own ndctl found at boot, then
+# On the serial console (ttyS0, logged to the domain's console.log, and a shell
+# for `vnvdimm console`) it reports between markers: what the guest's own ndctl found at boot, then
 # READY; then one line per request served (id, size, status). On the agent port (ttyS1, a unix socket on the host) it serves
 # requests, one at a time:
 #
@@ -67,6 +67,19 @@ echo "@@@VNVDIMM-BOOT-END@@@"
 stty -F "$PORT" raw -echo -opost 2>/dev/null
 exec 3<>"$PORT"
 echo "@@@VNVDIMM-READY uptime=$(cut -d' ' -f1 /proc/uptime)@@@"
+
+# `vnvdimm console`: a root shell on the serial console, as a getty gives one,
+# started again whenever it exits. busybox setsid -c makes ttyS0 its
+# controlling terminal, so Ctrl-C reaches the foreground command; perl first
+# restores SIGINT and SIGQUIT, which sh ignores in anything it starts with &
+# (and a shell may not un-ignore what it inherited ignored).
+(
+	exec 3>&-
+	while :; do
+		perl -e '$SIG{INT} = $SIG{QUIT} = "DEFAULT"; exec @ARGV or die "exec: $!\n"' setsid -c sh -i </dev/ttyS0 >/dev/ttyS0 2>&1
+		sleep 1
+	done
+) &
 
 respond() { # id rc out-file err-file
 	{
