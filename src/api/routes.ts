@@ -14,7 +14,7 @@ import { UserError } from "./errors.js";
 import { hostAddDimmCommand, hostMceCommand, hostStatusCommand, pmemForgetCommand, pmemListCommand, pmemReserveCommand, pmemSetupCommand } from "./host-commands.js";
 import {
   attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestArsCommand, guestExecCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
-  listCommand, reclaimCommand,
+  listCommand, reclaimCommand, startCommand,
 } from "./domain-commands.js";
 import { pmemMapCommand } from "./pmem-map.js";
 import * as out from "./responses.js";
@@ -188,6 +188,16 @@ export const routes = [
     status: (o) => (o.recreated ? 200 : 201),
     statuses: [201, 200],
     change: (_i, o) => ({ kind: o.recreated ? "domain.started" : "domain.created", domain: o.name }),
+  }),
+  route({
+    ...routeMeta("startDomain"),
+    input: z.object({
+      name: domainName,
+      backend: z.enum(["builtin", "qemu"]).optional().describe("start it with this backend from now on (the same pages either way)"),
+    }).strict(),
+    output: out.createOutput,
+    run: (i, { state, live }) => startCommand.run({ state, live, name: i.name, ...(i.backend ? { backend: i.backend } : {}) }),
+    change: (i) => ({ kind: "domain.started", domain: i.name }),
   }),
   route({
     ...routeMeta("destroyDomain"),

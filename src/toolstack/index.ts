@@ -6,6 +6,7 @@ export * from "./host-boot.js";
 export * from "./domain-boot.js";
 export * from "./provision-extent.js";
 export * from "./lifecycle.js";
+export * from "./recreate.js";
 export * from "./guest-session.js";
 export * from "./qemu-domain.js";
 export * from "./backend-lifecycle.js";

@@ -64,6 +64,8 @@ test("every success response matches its route's output schema", async () => {
   await call("destroyDomain", "/api/domains/vm1/destroy");
   await call("createDomain", "/api/domains", { config: VM }); // recreated: 200
   await call("destroyDomain", "/api/domains/vm1/destroy");
+  await call("startDomain", "/api/domains/vm1/start");
+  await call("destroyDomain", "/api/domains/vm1/destroy");
   await call("deleteDomain", "/api/domains/vm1");
   await call("reclaim", "/api/reclaim");
   const added = await call("addHostDimm", "/api/host/dimms", { node: 0, size: "1G" });

@@ -1,4 +1,4 @@
-// `vnvdimm create|list|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …` (namespaces, write, read, exec).
+// `vnvdimm create|start|list|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …` (namespaces, write, read, exec).
 import { writeFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
 import { DEFAULT_BODY_LIMIT, MAX_GUEST_IO_BYTES, ROUTE_META, fsUserError, readUserFile, type RouteId } from "../../api/client.js";
@@ -38,21 +38,36 @@ const MAX_CONFIG_BYTES = DEFAULT_BODY_LIMIT / 2;
 
 const summary = (id: RouteId) => ROUTE_META[id].summary;
 
+type Started = { name: string; domid: number; backend: string; recreated: boolean; extents: { id: string; slot: number; smfn: number; nrPages: number; nrLabelPages: number; node: number }[]; qemu?: { pid: number; accel: string; console: string; badPages: number } };
+
+/** What create and start print: the domain, its extents, and for qemu its process and console. */
+function createdText(r: Started): string {
+  return `${r.recreated ? "Started" : "Created"} domain ${r.name} (domid ${r.domid}, backend ${r.backend})${r.recreated ? " on the same pages" : ""}\n` +
+    table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])) +
+    (r.qemu ? `\nQEMU pid ${r.qemu.pid} (${r.qemu.accel}); guest console: ${shortPath(r.qemu.console)}` : "") +
+    (r.qemu?.badPages ? `\n${r.qemu.badPages} broken page${r.qemu.badPages > 1 ? "s" : ""} under its vNVDIMMs go${r.qemu.badPages > 1 ? "" : "es"} into its guest's badblocks at boot (QEMU's NVDIMM has no ARS); the console says where each was marked` : "");
+}
+
 export function registerDomains(program: Cli, ctx: Ctx): void {
   stateful(program.command("create").argument("<config>", "xl-style domain config"))
     .description(summary("createDomain"))
     .option("--force", "provision over label areas that hold labels vnvdimm did not write for this domain (their data is lost)", false)
     .addHelpText("after", `\nExample config:\n  name = "vm1"\n  memory = 2048\n  vnvdimms = [ 'size=1G, node=0, namespace=fsdax:data, labels=v1.2' ]\n` +
       examples("vnvdimm create vm1.cfg", "vnvdimm create vm1.cfg --backend qemu   # a real Linux guest (see `vnvdimm setup qemu`)",
-        "vnvdimm create vm1.cfg --json   # again after `destroy`: starts it on the same pages"))
+        "vnvdimm create vm1.cfg --json   # again after `destroy`: starts it on the same pages, with the config's memory, vcpus, on_mce"))
     .addOption(new Option("--backend <backend>", "builtin (the probe guest) or qemu (a real Linux guest; see `vnvdimm setup qemu`); default: the config's backend=").argParser(backendArg))
     .action(async (file: string, o: { state?: string; json: boolean; force: boolean; backend?: "builtin" | "qemu" }) => {
       const config = readUserFile(file, { what: "domain config", maxBytes: MAX_CONFIG_BYTES, hint: "pass the path of an xl-style config" }).toString("utf8");
       const r = await call("createDomain", { config, configFile: file, force: o.force, ...(o.backend ? { backend: o.backend } : {}) }, { state: stateOf(o) });
-      print(ctx, o.json, r, () => `${r.recreated ? "Started" : "Created"} domain ${r.name} (domid ${r.domid}, backend ${r.backend})${r.recreated ? " on the same pages" : ""}\n` +
-        table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])) +
-        (r.qemu ? `\nQEMU pid ${r.qemu.pid} (${r.qemu.accel}); guest console: ${shortPath(r.qemu.console)}` : "") +
-        (r.qemu?.badPages ? `\n${r.qemu.badPages} broken page${r.qemu.badPages > 1 ? "s" : ""} under its vNVDIMMs go${r.qemu.badPages > 1 ? "" : "es"} into its guest's badblocks at boot (QEMU's NVDIMM has no ARS); the console says where each was marked` : ""));
+      print(ctx, o.json, r, () => createdText(r));
+    });
+
+  stateful(program.command("start").argument("<name>")).description(summary("startDomain"))
+    .addHelpText("after", examples("vnvdimm start vm1", "vnvdimm start vm1 --backend qemu   # the same pages under a real Linux guest"))
+    .addOption(new Option("--backend <backend>", "start it with this backend from now on (builtin or qemu); default: the one it last ran with").argParser(backendArg))
+    .action(async (name: string, o: { state?: string; json: boolean; backend?: "builtin" | "qemu" }) => {
+      const r = await call("startDomain", { name, ...(o.backend ? { backend: o.backend } : {}) }, { state: stateOf(o) });
+      print(ctx, o.json, r, () => createdText(r));
     });
 
   stateful(program.command("list")).description(summary("listDomains"))

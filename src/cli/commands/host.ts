@@ -69,7 +69,7 @@ export function registerHost(program: Cli, ctx: Ctx): void {
       const name = r.domain ?? "NAME";
       const policy = r.onMce && `on_mce = "${r.onMce.policy}": ` + (r.onMce.action === "told"
         ? `its running guest marked it in its badblocks (${r.onMce.marked.join(", ")}) and runs on`
-        : `the domain was stopped${r.onMce.why ? ` (its guest could not be told: ${r.onMce.why})` : " (QEMU's NVDIMM has no ARS, so its running guest could not be told)"}; its pages stay held, and at its next boot (\`vnvdimm create\`) its guest finds the page in its namespaces' badblocks`);
+        : `the domain was stopped${r.onMce.why ? ` (its guest could not be told: ${r.onMce.why})` : " (QEMU's NVDIMM has no ARS, so its running guest could not be told)"}; its pages stay held, and at its next boot (\`vnvdimm start ${name}\`) its guest finds the page in its namespaces' badblocks`);
       const owner = r.owner === null ? (r.heldBy ? `no running domain owned it, but ${r.heldBy} holds it: its guest finds the page at its next boot` : "no domain owned it")
         : `domain ${r.domain ?? r.owner} (domid ${r.owner}) owned it; ${policy ?? (r.guestTold ? "its running guest was notified and scrubbed (`vnvdimm guest ars " + name + "`)" : "its guest finds it by ARS (`vnvdimm guest ars " + name + "`)")}`;
       print(ctx, o.json, r, () => `MFN ${hexn(r.mfn)} is broken (${r.region} region)${r.alreadyBroken ? " (it already was)" : ""}; ${owner}`);
