@@ -10,7 +10,7 @@ import { parseDomainConfig, parseVnvdimmSpec, type DomainConfig, type VnvdimmCon
 import { allocate, claimExact, freeRuns, type Busy } from "./allocator.js";
 import { bootHost, type BootedHost } from "./host-boot.js";
 import { crashPoint, freeDomid, readLedger, withLedgerLock, writeLedger, type Ledger, type LedgerDomain, type LedgerExtent, type ReleasedExtent } from "./ledger.js";
-import { applyProvision, checkNoForeignLabels, prepareProvision, type ImagePolicy, type PreparedProvision } from "./provision-extent.js";
+import { applyProvision, checkNoForeignLabels, closeProvisions, prepareProvision, type ImagePolicy, type PreparedProvision } from "./provision-extent.js";
 import { startDomain, type RunningDomain } from "./domain-boot.js";
 import { LifecycleError } from "./lifecycle-error.js";
 import { checkGuestMemory, checkSameVnvdimms, describeSpec } from "./recreate.js";
@@ -182,18 +182,25 @@ export function createDomain(state: string, input: { configText: string; configF
       crashPoint("create.after-intent");
       const d = l.domains.find((x) => x.name === cfg.name)!;
       // Every check and every plan before the first write: a refusal leaves the media as it was.
-      let prepared: (PreparedProvision | undefined)[];
+      const prepared: (PreparedProvision | undefined)[] = [];
       try {
         for (const e of d.extents) if (!input.force) checkNoForeignLabels(ts.booted.media, e, d.name);
-        prepared = cfg.vnvdimms.map((v, i) => prepareProvision(ts.booted.media, d.extents[i]!, v.type === "size" ? v : {}, input.images));
+        cfg.vnvdimms.forEach((v, i) => prepared.push(prepareProvision(ts.booted.media, d.extents[i]!, v.type === "size" ? v : {}, input.images)));
       } catch (err) {
+        closeProvisions(prepared);
         l.domains = l.domains.filter((x) => x.name !== cfg.name);
         save(state, l);
         throw err;
       }
-      // --force overrides the foreign-label refusal, never data remanence: what was there is zeroed first.
-      if (input.force) for (const e of d.extents) scrubExtent(ts.booted.media, e);
-      for (const p of prepared) applyProvision(p, () => crashPoint("create.mid-provision"));
+      try {
+        // --force overrides the foreign-label refusal, never data remanence: what was there is zeroed first.
+        if (input.force) for (const e of d.extents) scrubExtent(ts.booted.media, e);
+        for (const p of prepared) applyProvision(p, (what) => crashPoint(what === "image" ? "create.mid-image" : "create.mid-provision"));
+      } catch (err) {
+        closeProvisions(prepared);
+        unwindProvision(state, l, d.name, d.extents, true);
+        throw err;
+      }
       crashPoint("create.before-commit");
       for (const e of d.extents) { e.state = "held"; e.provisioned = true; }
       l = save(state, l);
@@ -240,6 +247,22 @@ export function startStoppedDomain(state: string, name: string, opts: { backend?
       if (!opts.host) ts.close();
     }
   });
+}
+
+/**
+ * A provisioning that failed part way (an image that shrank or could not be
+ * read, a media error): no label was written, but the pages may hold part of
+ * an image, so they leave the domain (or the domain its ledger entry, for a
+ * create) as released, and are zeroed before they are free. A crash in
+ * between leaves them released, for the next reclaim.
+ */
+function unwindProvision(state: string, l: Ledger, domain: string, extents: readonly LedgerExtent[], dropDomain: boolean): void {
+  const gone = new Set(extents.map((e) => e.smfn));
+  if (dropDomain) l.domains = l.domains.filter((x) => x.name !== domain);
+  else for (const d of l.domains.filter((x) => x.name === domain)) d.extents = d.extents.filter((e) => !gone.has(e.smfn));
+  l.released.push(...extents.map((e) => released(domain, e, false)));
+  save(state, l);
+  finishScrubs(state);
 }
 
 export function createDomainFromFile(state: string, file: string, opts: { backend?: "builtin" | "qemu"; force?: boolean } = {}): CreateResult {
@@ -398,8 +421,14 @@ export function attachVnvdimm(state: string, name: string, specText: string, opt
         save(state, l);
         throw err;
       }
-      if (opts.force) scrubExtent(ts.booted.media, e);
-      applyProvision(prepared);
+      try {
+        if (opts.force) scrubExtent(ts.booted.media, e);
+        applyProvision(prepared, (what) => crashPoint(what === "image" ? "attach.mid-image" : "attach.mid-provision"));
+      } catch (err) {
+        prepared?.close();
+        unwindProvision(state, l, name, [e], false);
+        throw err;
+      }
       e.state = "held";
       e.provisioned = true;
       save(state, l);
