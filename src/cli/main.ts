@@ -3,8 +3,8 @@
 // 1 the input failed validation, 2 usage or I/O error (README "Exit status").
 // Start-up loads only what every verb needs (docs/CONTRIBUTING.md): a verb
 // that works in this process imports src/api's commands when it runs.
-import { Command as Cli, CommanderError, Option } from "commander";
-import { SUMMARY, UserError } from "../api/client.js";
+import { Argument, Command as Cli, CommanderError, Option } from "commander";
+import { SUMMARY, UserError, packageVersion } from "../api/client.js";
 import { toJson } from "./json.js";
 import { renderAcpi } from "./render-acpi.js";
 import { renderLabels } from "./render-labels.js";
@@ -27,6 +27,10 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(termLines(text.replace(/^error: /, "vnvdimm: "))) })
     .exitOverride()
     .showHelpAfterError("  hint: add --help for usage and examples");
+
+  // Not commander's .version(), which prints text: run() prints it, as JSON with --json.
+  program.option("-V, --version", "print vnvdimm's version (with --json, as JSON)");
+  program.on("option:version", () => { throw new CommanderError(0, "commander.version", packageVersion()); });
 
   program.addHelpText("after", examples("vnvdimm up                      # the main job: API and dashboard on 127.0.0.1:7070",
     "vnvdimm host init && vnvdimm pmem reserve --dimm 0", "vnvdimm create vm1.cfg && vnvdimm list", "vnvdimm inspect labels dimm.img --json") +
@@ -70,6 +74,17 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
   registerDomains(program, { io, setExit });
   registerUp(program, { io, setExit });
   registerSetup(program, { io, setExit });
+
+  program.command("completion").addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))
+    .description("Print a completion script for bash, zsh or fish, made from this command tree")
+    .addHelpText("after", examples("vnvdimm completion bash > ~/.local/share/bash-completion/completions/vnvdimm",
+      "vnvdimm completion zsh > ~/.zfunc/_vnvdimm        # a directory in $fpath", "vnvdimm completion fish > ~/.config/fish/completions/vnvdimm.fish"))
+    .option("--json", "print the script in a JSON object, { shell, script }", false)
+    .action(async (shell: "bash" | "zsh" | "fish", o: { json: boolean }) => {
+      const { completionScript } = await import("./completion.js");
+      const script = completionScript(program, shell, packageVersion());
+      io.out(o.json ? `${toJson({ shell, script })}\n` : script);
+    });
   return program;
 }
 
@@ -82,6 +97,7 @@ export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
+      if (e.code === "commander.version") io.out(argv.includes("--json") ? `${toJson({ name: "vnvdimm", version: e.message })}\n` : `${e.message}\n`);
       // Help and version are "errors" to commander; they exit 0.
       return e.exitCode === 0 ? 0 : 2;
     }
