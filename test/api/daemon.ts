@@ -37,9 +37,9 @@ export function smallSpecFile(dir: string): string {
 }
 
 /** `host init` with the small spec, then both DIMMs reserved (DIMM 1's frame table in RAM), all through the CLI. */
-export async function initReservedHost(state: string, specFile: string): Promise<void> {
+export async function initReservedHost(state: string, specFile: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
   for (const args of [["host", "init", "--spec", specFile], ["pmem", "reserve", "--dimm", "0"], ["pmem", "reserve", "--dimm", "1", "--mgmt", "ram"]]) {
-    const r = await runCli([...args, "--state", state]);
+    const r = await runCli([...args, "--state", state], env);
     if (r.code !== 0) throw new Error(`vnvdimm ${args.join(" ")} failed (${r.code}): ${r.err}`);
   }
 }

@@ -1,0 +1,20 @@
+// `vnvdimm host stop`: ask the host to stop (POST /api/host/stop) and wait
+// until it has: its socket is gone and its lock is free, so the next command
+// finds no host and may start one, or `host init` may replace the media.
+import { setTimeout as sleep } from "node:timers/promises";
+import { ROUTE_META, UserError, daemonPaths } from "../api/client.js";
+import { tryHostLock } from "../toolstack/host-lock.js";
+import { viaDaemon, type Daemon } from "./transport.js";
+
+const STOP_TIMEOUT_MS = 60_000;
+
+export async function stopHost(state: string, d: Daemon): Promise<void> {
+  await viaDaemon(d, ROUTE_META.stopHost, {});
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  for (;;) {
+    const held = tryHostLock(daemonPaths(state).lock);
+    if ("lock" in held) { held.lock.release(); return; }
+    if (Date.now() > deadline) throw new UserError("io", `The host for ${state} (pid ${d.pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s`, `kill ${d.pid}`, 2, "host.stop-timeout");
+    await sleep(25);
+  }
+}
