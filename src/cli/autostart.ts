@@ -13,10 +13,21 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { UserError, daemonPaths } from "../api/client.js";
 import { LockTimeoutError } from "../media/file-lock.js";
 import { tryHostLock, withStartLock } from "../toolstack/host-lock.js";
-import { findDaemon, type Daemon } from "./transport.js";
+import type { Daemon } from "./transport.js";
+import type * as Client from "../api/client.js";
+
+/**
+ * What this module needs from the modules every verb loads, handed in by the
+ * caller rather than imported: the CLI bundle keeps those in its one start-up
+ * file only while no lazily loaded chunk imports them itself.
+ */
+export interface StartDeps {
+  findDaemon(state: string): Promise<Daemon | undefined>;
+  UserError: typeof Client.UserError;
+  daemonPaths: typeof Client.daemonPaths;
+}
 
 /** bin/vnvdimm of this checkout or package (from dist/src/cli/, or from the bundle's chunk, whose import.meta.url the build keeps). */
 const BIN = fileURLToPath(new URL("../../../bin/vnvdimm", import.meta.url));
@@ -53,17 +64,18 @@ function spawnHost(state: string, log: string): ChildProcess {
 }
 
 /** Starts a host for `state` (or waits for the one being started) and returns it once it answers. */
-export async function startHost(state: string): Promise<Daemon> {
-  const paths = daemonPaths(state);
+export async function startHost(state: string, deps: StartDeps): Promise<Daemon> {
+  const { UserError } = deps;
+  const paths = deps.daemonPaths(state);
   try {
-    return await startUnderLock(state, paths);
+    return await startUnderLock(state, paths, deps);
   } catch (e) {
     if (e instanceof LockTimeoutError) throw new UserError("conflict", `Another command has been starting the host for ${state} for ${START_TIMEOUT_MS / 1000} s`, `see ${paths.log}`, 1, "host.start-timeout");
     throw e;
   }
 }
 
-function startUnderLock(state: string, paths: ReturnType<typeof daemonPaths>): Promise<Daemon> {
+function startUnderLock(state: string, paths: ReturnType<typeof Client.daemonPaths>, { findDaemon, UserError }: StartDeps): Promise<Daemon> {
   return withStartLock(paths.startLock, async () => {
     const running = await findDaemon(state);
     if (running) return running;

@@ -2,13 +2,21 @@
 // until it has: its socket is gone and its lock is free, so the next command
 // finds no host and may start one, or `host init` may replace the media.
 import { setTimeout as sleep } from "node:timers/promises";
-import { ROUTE_META, UserError, daemonPaths } from "../api/client.js";
 import { tryHostLock } from "../toolstack/host-lock.js";
-import { viaDaemon, type Daemon } from "./transport.js";
+import type { Daemon } from "./transport.js";
+import type * as Client from "../api/client.js";
+
+/** Handed in by the caller, not imported (see autostart.ts, StartDeps). */
+export interface StopDeps {
+  viaDaemon(d: Daemon, r: Client.RouteMeta, input: Record<string, unknown>): Promise<unknown>;
+  UserError: typeof Client.UserError;
+  daemonPaths: typeof Client.daemonPaths;
+  ROUTE_META: typeof Client.ROUTE_META;
+}
 
 const STOP_TIMEOUT_MS = 60_000;
 
-export async function stopHost(state: string, d: Daemon): Promise<void> {
+export async function stopHostWith(state: string, d: Daemon, { viaDaemon, UserError, daemonPaths, ROUTE_META }: StopDeps): Promise<void> {
   await viaDaemon(d, ROUTE_META.stopHost, {});
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   for (;;) {

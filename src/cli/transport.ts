@@ -143,6 +143,12 @@ export async function viaDaemon(d: Daemon, r: RouteMeta, input: Record<string, u
   throw userErrorFromJson(answer) ?? new UserError("io", `The daemon answered ${res.status} ${res.statusText}`, undefined, 2);
 }
 
+/** Stops the host `d` for `state` and waits until it has (stop-host.ts, loaded only now). */
+export async function stopHost(state: string, d: Daemon): Promise<void> {
+  const { stopHostWith } = await import("./stop-host.js");
+  await stopHostWith(state, d, { viaDaemon, UserError, daemonPaths, ROUTE_META });
+}
+
 export interface CallOptions {
   state: string;
   onProgress?: (label: string, done: number, total: number) => void;
@@ -175,7 +181,7 @@ export async function call<K extends RouteId>(id: K, input: RouteInput<K>, o: Ca
   let d = await findDaemon(o.state);
   if (!d && (o.autostart ?? autostartByDefault()) && mayStartHost(o.state)) {
     const { startHost } = await import("./autostart.js");
-    d = await startHost(o.state);
+    d = await startHost(o.state, { findDaemon, UserError, daemonPaths });
   }
   if (d) return await viaDaemon(d, ROUTE_META[id], input as Record<string, unknown>) as RouteOutput<K>;
   const { routeById, runRoute } = await import("../api/index.js");

@@ -27,7 +27,8 @@ const BIN = fileURLToPath(new URL("../../../bin/vnvdimm", import.meta.url));
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
-  const code = await run(argv, { out: (t) => { out += typeof t === "string" ? t : Buffer.from(t).toString("utf8"); }, err: (t) => { err += t; } });
+  // In this process, as the other in-process CLI tests (test/helpers/cli.ts): no host is started.
+  const code = await run(argv, { out: (t) => { out += typeof t === "string" ? t : Buffer.from(t).toString("utf8"); }, err: (t) => { err += t; } }, { autostart: false });
   return { code, out, err };
 }
 

@@ -5,7 +5,7 @@ import { DEFAULT_BODY_LIMIT, MAX_GUEST_IO_BYTES, ROUTE_META, fsUserError, readUs
 import { hexn, human, table } from "../table.js";
 import { termLines, termText } from "../terminal-text.js";
 import { call } from "../transport.js";
-import { examples, print, progress, shortPath, stateful, stateOf, where, type Ctx } from "./shared.js";
+import { examples, print, progress, shortPath, stateful, where, type Ctx } from "./shared.js";
 
 /** A scrub's progress bar on a terminal, one per extent. */
 function progressOf(ctx: Ctx): (label: string, done: number, total: number) => void {

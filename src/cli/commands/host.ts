@@ -3,7 +3,7 @@ import { Option, type Command as Cli } from "commander";
 import { ROUTE_META, SUMMARY, UserError } from "../../api/client.js";
 import { hexn, human, table } from "../table.js";
 import { termLines, termText } from "../terminal-text.js";
-import { call, findDaemon } from "../transport.js";
+import { call, findDaemon, stopHost } from "../transport.js";
 import { examples, intArg, mgmtArg, print, progress, shortPath, stateful, stateOf, where, type Ctx } from "./shared.js";
 
 type StatusView = {
@@ -35,7 +35,7 @@ export function registerHost(program: Cli, ctx: Ctx): void {
       // Recreating media under a host that serves them would pull them from under its domains. One a CLI
       // started on first use is stopped first; a user's `vnvdimm up` is theirs to stop.
       if (d && !d.background) throw new UserError("conflict", `vnvdimm up is serving ${stateOf(o)} (pid ${d.pid}); host init would replace its media`, "stop it first (Ctrl-C or `vnvdimm host stop`), or pass another --state", 1, "daemon.running");
-      if (d) await (await import("../stop-host.js")).stopHost(stateOf(o), d);
+      if (d) await stopHost(stateOf(o), d);
       const { hostInitCommand } = await import("../../api/index.js");
       const r = await hostInitCommand.run({ state: stateOf(o), force: o.force, pmemMgmt: o.pmemMgmt, onProgress: progress(ctx, "creating NVDIMMs"), ...(o.spec ? { specFile: o.spec } : {}) });
       print(ctx, o.json, r, () => [`Created host "${termText(r.spec.name)}" in ${termText(shortPath(r.state))} (pmem_mgmt=${o.pmemMgmt})`,
@@ -60,7 +60,7 @@ export function registerHost(program: Cli, ctx: Ctx): void {
     .action(async (o: { state?: string; json: boolean }) => {
       const state = stateOf(o);
       const d = await findDaemon(state);
-      if (d) await (await import("../stop-host.js")).stopHost(state, d);
+      if (d) await stopHost(state, d);
       print(ctx, o.json, { state, stopped: d !== undefined, pid: d?.pid ?? null },
         () => d ? `Stopped the host for ${termText(shortPath(state))} (pid ${d.pid})` : `No host runs for ${termText(shortPath(state))}`);
     });

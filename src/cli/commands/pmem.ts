@@ -4,7 +4,7 @@ import { ROUTE_META, UserError } from "../../api/client.js";
 import type { MapDimm, RegionRow } from "../../api/index.js";
 import { hexn, human, table } from "../table.js";
 import { call } from "../transport.js";
-import { examples, intArg, mgmtArg, print, stateful, stateOf, where, type Ctx } from "./shared.js";
+import { examples, intArg, mgmtArg, print, stateful, where, type Ctx } from "./shared.js";
 
 function renderRegions(rows: RegionRow[]): string {
   if (!rows.length) return "  (none)";

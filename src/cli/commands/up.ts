@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
 import { UserError, removeDaemonInfo } from "../../api/client.js";
 import { termLines } from "../terminal-text.js";
+import { findDaemon, stopHost } from "../transport.js";
 import { examples, print, progress, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
 
 function portArg(v: string): number {
@@ -66,6 +67,12 @@ export function registerUp(program: Cli, ctx: Ctx): void {
       const playground = o.state === undefined && process.env["VNVDIMM_STATE"] === undefined;
       const say = (line: string) => { if (!o.json) ctx.io.out(`vnvdimm up: ${termLines(line)}\n`); };
       const warn = (line: string) => ctx.io.err(`vnvdimm up: warning: ${termLines(line)}\n`);
+      // A host a CLI started in the background gives way to the user's own `up` (the same host, in the foreground).
+      const bg = await findDaemon(state);
+      if (bg?.background) {
+        await stopHost(state, bg);
+        say(`stopped the host started in the background (pid ${bg.pid}); serving in the foreground now`);
+      }
       const { up } = await import("../../server/index.js");
       const h = await up({
         state, bind: o.bind, port: o.port, init: o.init ?? playground, demo: o.demo ?? playground, onProgress: progress(ctx, "creating NVDIMMs"),
@@ -78,7 +85,7 @@ export function registerUp(program: Cli, ctx: Ctx): void {
         `  API:       ${h.url}api (OpenAPI: ${h.url}api/openapi.json); mutations need the token in ${shortPath(join(state, "api-token"))}`,
         ...(o.images !== undefined ? [`  images:    API clients may name image= files in ${shortPath(o.images)}`] : []),
         ...(h.socket ? [`  CLI:       ${shortPath(h.socket)}`] : []),
-        o.background ? "`vnvdimm host stop` stops it; so does removing the state directory, or no request for a while." : "Ctrl-C (or `vnvdimm host stop`) stops.",
+        o.background ? "`vnvdimm host stop` stops it; so does removing the state directory, or no request for a while." : "Ctrl-C stops.",
       ].join("\n"));
       const signal = await stopped;
       await h.stop();
