@@ -58,7 +58,7 @@ export function registerUp(program: Cli, ctx: Ctx): void {
     // How a CLI verb starts a host on first use: no demo, no init, and it stops by itself when idle.
     .addOption(new Option("--background", "started by a CLI on first use: stop after $VNVDIMM_HOST_IDLE seconds without a request").hideHelp())
     .addHelpText("after", "\nWithout --state (and $VNVDIMM_STATE), up works in ./.vnvdimm and implies --init --demo.\n" +
-      "With --state, it writes nothing beyond its token and daemon.json unless told to.\n" +
+      "With --state, it writes nothing beyond its token, daemon.json, socket and lock unless told to.\n" +
       "While it runs, other vnvdimm commands on the same state go through it (its Unix socket, DIR/host.sock);\n" +
       "when none runs, the first of them starts one in the background. `vnvdimm host stop` stops it.\n" +
       examples("vnvdimm up", "vnvdimm up --state /var/lib/vnvdimm --port 8080", "vnvdimm up --state /tmp/try --init --demo --port 0 --json"))
