@@ -35,6 +35,8 @@ export interface RunContext {
   images: ImagePolicy;
   /** Progress of a long step, for a progress bar or an SSE `progress` event. */
   onProgress?: (label: string, done: number, total: number) => void;
+  /** Stops the host serving this request, once its answer is out; none when the route runs in a CLI's own process. */
+  stopHost?: () => void;
 }
 
 /** A route: where it lives and what it is for (verbs.ts), its schemas and its command. */
@@ -153,6 +155,18 @@ export const routes = [
     run: (i, { state, live }) => hostMceCommand.run({ state, live, mfn: i.mfn }),
     // The owner's name, so a page showing that domain's guest (its ARS) knows to look again.
     change: (_i, o) => ({ kind: "host.mce", ...(o.domain !== null ? { domain: o.domain } : {}) }),
+  }),
+  route({
+    ...routeMeta("stopHost"),
+    input: z.object({}).strict(),
+    output: out.stopHostOutput,
+    run: (_i, { state, stopHost }) => {
+      if (!stopHost) throw new UserError("not-found", `No host runs for ${state}`, "nothing to stop", 1, "host.not-running");
+      stopHost();
+      return { pid: process.pid, state, stopping: true as const };
+    },
+    status: () => 202,
+    statuses: [202],
   }),
   route({
     ...routeMeta("addHostDimm"),

@@ -9,6 +9,7 @@ import { toJson } from "./json.js";
 import { renderAcpi } from "./render-acpi.js";
 import { renderLabels } from "./render-labels.js";
 import { termLines } from "./terminal-text.js";
+import { autostartByDefault } from "./transport.js";
 import { examples, intArg, sizeArg, type Io } from "./commands/shared.js";
 import { registerHost } from "./commands/host.js";
 import { registerPmem } from "./commands/pmem.js";
@@ -18,9 +19,20 @@ import { registerSetup } from "./commands/setup.js";
 
 export type { Io };
 
+export interface RunOptions {
+  /**
+   * Whether a stateful verb that finds no host starts one in the background;
+   * default: unless $VNVDIMM_NO_AUTOSTART is set. The tests that drive the CLI
+   * in their own process pass false: they test each verb on the state
+   * directory itself, as a script with VNVDIMM_NO_AUTOSTART=1 does.
+   */
+  autostart?: boolean;
+}
+
 const defaultIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
-export function buildCli(io: Io, setExit: (code: number) => void): Cli {
+export function buildCli(io: Io, setExit: (code: number) => void, o: RunOptions = {}): Cli {
+  const ctx = { io, setExit, autostart: o.autostart ?? autostartByDefault() };
   const program = new Cli("vnvdimm")
     .description("Persistent memory for virtual machines: the Xen virtual-NVDIMM design as real software")
     // Usage errors look like every other error: one line, then a hint.
@@ -69,11 +81,11 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
       io.out((o.json ? toJson(r) : renderAcpi(r)) + "\n");
       setExit(r.valid ? 0 : 1);
     });
-  registerHost(program, { io, setExit });
-  registerPmem(program, { io, setExit });
-  registerDomains(program, { io, setExit });
-  registerUp(program, { io, setExit });
-  registerSetup(program, { io, setExit });
+  registerHost(program, ctx);
+  registerPmem(program, ctx);
+  registerDomains(program, ctx);
+  registerUp(program, ctx);
+  registerSetup(program, ctx);
 
   program.command("completion").addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))
     .description("Print a completion script for bash, zsh or fish, made from this command tree")
@@ -89,9 +101,9 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
 }
 
 /** Runs the CLI and returns its exit status; never lets a stack trace reach the user for bad input. */
-export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
+export async function run(argv: string[], io: Io = defaultIo, o: RunOptions = {}): Promise<number> {
   let code = 0;
-  const program = buildCli(io, (c) => { code = c; });
+  const program = buildCli(io, (c) => { code = c; }, o);
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;

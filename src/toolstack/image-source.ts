@@ -11,11 +11,15 @@ import { fileDataRanges, type DataRange } from "./image-extents.js";
 
 /**
  * Where image= files may come from. "any": any regular file the caller can
- * read (the CLI, which runs as its caller). Otherwise only a regular file
- * inside `dir` (the HTTP API, which reads as the daemon's user on behalf of a
- * client), and none when no images directory was configured.
+ * read (the CLI, which runs as its caller). `relativeTo`: the same, for a CLI
+ * on the host's Unix socket (only the host's own user can connect), a
+ * relative path meaning one in the CLI's working directory. Otherwise only a
+ * regular file inside `dir` (the HTTP API, which reads as the daemon's user
+ * on behalf of a client), and none when no images directory was configured.
  */
-export type ImagePolicy = "any" | { dir: string | undefined };
+export type ImagePolicy = "any" | { relativeTo: string } | { dir: string | undefined };
+
+const readsAny = (p: ImagePolicy): p is "any" | { relativeTo: string } => p === "any" || "relativeTo" in p;
 
 /** An open, checked image file; the caller closes it. */
 export interface ImageSource {
@@ -34,6 +38,7 @@ const ZEROS = Buffer.alloc(IMAGE_CHUNK_BYTES);
 /** The path to open for `image`, confined by `policy`: realpath, and no `..` or symlink out of the images directory. */
 function imagePath(image: string, policy: ImagePolicy): string {
   if (policy === "any") return image;
+  if ("relativeTo" in policy) return resolve(policy.relativeTo, image);
   if (policy.dir === undefined) {
     throw new ProvisionError("provision.image-denied", `This daemon reads no image= files (image=${image})`, "start it with `vnvdimm up --images DIR`, put the image in DIR, and name it image=FILE");
   }
@@ -68,7 +73,7 @@ export function openImage(image: string, policy: ImagePolicy, maxBytes: bigint, 
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO must not wait for a writer. O_NOFOLLOW: the confined path was resolved already.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (policy === "any" ? 0 : constants.O_NOFOLLOW));
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (readsAny(policy) ? 0 : constants.O_NOFOLLOW));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ProvisionError("provision.image", `Cannot read image ${image}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code ?? "unreadable"}`, "check the image= path in the config");

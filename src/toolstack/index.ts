@@ -13,3 +13,4 @@ export * from "./backend-lifecycle.js";
 export * from "./scrub.js";
 export * from "./page-holders.js";
 export * from "./live-host.js";
+export * from "./host-lock.js";
