@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmarks and prints one table.
 //   --json            rows as JSON
-//   --only a,b        only these benches (formats, hypervisor, guests, qemu, living, ledger)
+//   --only a,b        only these benches (formats, hypervisor, guests, qemu, living, ledger, image)
 // bench/hypervisor.ts is optional: when it is compiled, its exported bench
 // function runs too; it may return rows or print its own.
 import { benchFormats } from "./formats.js";
@@ -32,6 +32,7 @@ const BENCHES: Readonly<Record<string, () => Promise<Bench | undefined>>> = {
   qemu: () => optional("./qemu.js", "benchQemu"),
   living: () => optional("./living-host.js", "benchLivingHost"),
   ledger: () => optional("./ledger.js", "benchLedger"),
+  image: () => optional("./image.js", "benchImage"),
 };
 
 function parseArgs(argv: readonly string[]): { json: boolean; only: string[] } {

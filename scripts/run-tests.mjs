@@ -18,5 +18,7 @@ if (files.length === 0) {
   console.error("run-tests: no test files found under dist/test; run `npm run build` first");
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ["--enable-source-maps", "--test", "--test-reporter=spec", ...files], { stdio: "inherit" });
+// A living host a test started in the background and left (its state directory kept) stops after 30 s without a request.
+const env = { VNVDIMM_HOST_IDLE: "30", ...process.env };
+const r = spawnSync(process.execPath, ["--enable-source-maps", "--test", "--test-reporter=spec", ...files], { stdio: "inherit", env });
 process.exit(r.status ?? 1);

@@ -3,6 +3,8 @@
 # nothing needs to be installed by hand.
 #  - acpica-tools (iasl), for the golden ACPI tests;
 #  - chromium, for the dashboard's browser test (driven by playwright-core);
+#  - zsh and fish, which run the completion scripts' tests, and systemd (systemd-analyze), which
+#    checks the example unit;
 #  - the qemu backend (QEMU >= 8.1, Debian's kernel, ndctl, busybox, and the cached guest image), through
 #    vnvdimm's own set-up command, `vnvdimm setup qemu`.
 # Where apt cannot be used, it says so and the tests that need these report a skip with the reason
@@ -11,6 +13,9 @@ set -u
 need=()
 command -v iasl >/dev/null 2>&1 || need+=(acpica-tools)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v zsh >/dev/null 2>&1 || need+=(zsh)
+command -v fish >/dev/null 2>&1 || need+=(fish)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=sudo; else SUDO=none; fi

@@ -14,7 +14,9 @@ export default defineConfig({
   build: {
     outDir: here("../dist/web"),
     emptyOutDir: true,
-    sourcemap: true,
+    // Maps stay beside the bundle for debugging a checkout, unreferenced: the
+    // package leaves them out (they name this machine's paths).
+    sourcemap: "hidden",
     // Small enough that one chunk is right; no warning noise about it.
     chunkSizeWarningLimit: 1024,
   },

@@ -9,3 +9,4 @@ export * from "./json.js";
 export * from "./daemon-info.js";
 export * from "./verbs.js";
 export { readUserFile, type UserFileOptions } from "./read-file.js";
+export { packageVersion } from "./version.js";

@@ -1,11 +1,16 @@
-// Where a running `vnvdimm up` says it is: `<state>/daemon.json` (its pid
-// and URL) and `<state>/api-token` (mode 0600, the bearer token that every
-// mutating call must carry). The CLI reads both to send its verbs to the
-// daemon instead of acting on the state directory behind its back.
+// Where a running `vnvdimm up` (the living host) says it is: `<state>/daemon.json`
+// (its pid and URL), `<state>/api-token` (mode 0600, the bearer token that
+// every mutating call must carry) and `<state>/host.sock` (mode 0600, the
+// Unix socket the CLI sends its verbs to). `host.lock` is held (flock) by the
+// host for as long as it runs, `host-start.lock` by a CLI while it starts one,
+// and a host started in the background writes its output to `host.log`.
 import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
-export const daemonPaths = (state: string) => ({ info: join(state, "daemon.json"), token: join(state, "api-token") });
+export const daemonPaths = (state: string) => ({
+  info: join(state, "daemon.json"), token: join(state, "api-token"), socket: join(state, "host.sock"),
+  lock: join(state, "host.lock"), startLock: join(state, "host-start.lock"), log: join(state, "host.log"),
+});
 
 export interface DaemonInfo { pid: number; url: string; bind: string; port: number; startedAt: string }
 

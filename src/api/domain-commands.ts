@@ -4,7 +4,7 @@
 // vnvdimm's probe guest about the same domain instead.
 import {
   ConfigError, LifecycleError, LedgerError, ProvisionError, QemuDomainError, attachToDomain, createDomain, deleteDomain, destroyRunningDomain,
-  detachFromDomain, listDomainsLive, openGuest, qemuConsoleSocket, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult, type ImagePolicy,
+  detachFromDomain, listDomainsLive, openGuest, qemuConsoleSocket, startStoppedDomain, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult, type ImagePolicy,
 } from "../toolstack/index.js";
 import { AgentError, LockTimeoutError, type BuiltinDomain, QemuArgvError, QemuGuestError, QemuLaunchError, QmpError, SetupError, shellQuote, type QemuGuest } from "../backends/index.js";
 import { GuestMemoryFault, NamespaceIoError } from "../devicemodel/index.js";
@@ -18,7 +18,7 @@ import { setupUserError } from "./setup-commands.js";
 const LIFECYCLE_CODES: Record<LifecycleError["code"], UserErrorCode> = {
   "domain.missing": "not-found", "vnvdimm.missing": "not-found",
   "domain.exists": "conflict", "domain.running": "conflict", "domain.stopped": "conflict", "domain.interrupted": "conflict", "alloc.failed": "conflict",
-  "alloc.node": "invalid-input",
+  "domain.changed": "conflict", "alloc.node": "invalid-input", "domain.memory": "invalid-config",
 };
 
 /** Turns every typed error of the layers below into a UserError. */
@@ -82,6 +82,11 @@ export const createCommand: Command<CreateInput, CreateResult> = {
     ...(i.images ? { images: i.images } : {}),
     ...(i.live ? { host: i.live.toolstack } : {}),
   }))),
+};
+
+export const startCommand: Command<StateInput & { name: string; backend?: Backend }, CreateResult> = {
+  name: "start", summary: SUMMARY["start"],
+  run: (i) => synced(i, () => wrap(() => startStoppedDomain(i.state, i.name, { ...(i.backend ? { backend: i.backend } : {}), ...(i.live ? { host: i.live.toolstack } : {}) }))),
 };
 
 /** Runs a mutation, then brings the living host (if this process is one) in line with what it changed, even when it failed half-way. */
@@ -149,7 +154,7 @@ async function realGuest(i: GuestInput): Promise<QemuGuest | undefined> {
   const d = readLedger(i.state).domains.find((x) => x.name === i.name);
   if (d) refuseInterrupted(d);
   if (d?.backend !== "qemu") return undefined;
-  if (d.status !== "running") throw new LifecycleError("domain.stopped", `Domain ${i.name} is not running`, "start it with `vnvdimm create`");
+  if (d.status !== "running") throw new LifecycleError("domain.stopped", `Domain ${i.name} is not running`, `start it with \`vnvdimm start ${i.name}\``);
   return qemuGuest(i.state, i.name);
 }
 

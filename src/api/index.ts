@@ -10,3 +10,5 @@ export * from "./routes.js";
 export * from "./setup-commands.js";
 // The living host that `vnvdimm up` keeps and hands to every route.
 export { LiveHost } from "../toolstack/index.js";
+// One host per state directory, and one CLI at a time starting it.
+export { tryHostLock, withStartLock } from "../toolstack/index.js";

@@ -82,6 +82,12 @@ export const addDimmOutput = z.strictObject({
   hotplugged: z.boolean().describe("a living host took it at once; otherwise the next boot finds it"),
 });
 
+export const stopHostOutput = z.strictObject({
+  pid: z.number().describe("the host process, which exits once this answer is out"),
+  state: z.string(),
+  stopping: z.literal(true),
+});
+
 export const hostMceOutput = z.strictObject({
   mfn: nat, owner: nat.nullable().describe("domid, or null for a free page"), domain: z.string().nullable().describe("the owner's name"), region: z.string(), alreadyBroken: z.boolean(),
   guestTold: z.boolean().describe("the owner's running guest was told: notified (Notify 0x81) and ran ARS (builtin, on a living host), or marked the page in its badblocks (qemu, on_mce = \"tell\")"),

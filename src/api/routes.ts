@@ -14,7 +14,7 @@ import { UserError } from "./errors.js";
 import { hostAddDimmCommand, hostMceCommand, hostStatusCommand, pmemForgetCommand, pmemListCommand, pmemReserveCommand, pmemSetupCommand } from "./host-commands.js";
 import {
   attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestArsCommand, guestExecCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
-  listCommand, reclaimCommand,
+  listCommand, reclaimCommand, startCommand,
 } from "./domain-commands.js";
 import { pmemMapCommand } from "./pmem-map.js";
 import * as out from "./responses.js";
@@ -35,6 +35,8 @@ export interface RunContext {
   images: ImagePolicy;
   /** Progress of a long step, for a progress bar or an SSE `progress` event. */
   onProgress?: (label: string, done: number, total: number) => void;
+  /** Stops the host serving this request, once its answer is out; none when the route runs in a CLI's own process. */
+  stopHost?: () => void;
 }
 
 /** A route: where it lives and what it is for (verbs.ts), its schemas and its command. */
@@ -155,6 +157,18 @@ export const routes = [
     change: (_i, o) => ({ kind: "host.mce", ...(o.domain !== null ? { domain: o.domain } : {}) }),
   }),
   route({
+    ...routeMeta("stopHost"),
+    input: z.object({}).strict(),
+    output: out.stopHostOutput,
+    run: (_i, { state, stopHost }) => {
+      if (!stopHost) throw new UserError("not-found", `No host runs for ${state}`, "nothing to stop", 1, "host.not-running");
+      stopHost();
+      return { pid: process.pid, state, stopping: true as const };
+    },
+    status: () => 202,
+    statuses: [202],
+  }),
+  route({
     ...routeMeta("addHostDimm"),
     input: z.object({
       node: safeInt("a NUMA node").describe("the node the new DIMM sits on (it must have a socket)"),
@@ -188,6 +202,16 @@ export const routes = [
     status: (o) => (o.recreated ? 200 : 201),
     statuses: [201, 200],
     change: (_i, o) => ({ kind: o.recreated ? "domain.started" : "domain.created", domain: o.name }),
+  }),
+  route({
+    ...routeMeta("startDomain"),
+    input: z.object({
+      name: domainName,
+      backend: z.enum(["builtin", "qemu"]).optional().describe("start it with this backend from now on (the same pages either way)"),
+    }).strict(),
+    output: out.createOutput,
+    run: (i, { state, live }) => startCommand.run({ state, live, name: i.name, ...(i.backend ? { backend: i.backend } : {}) }),
+    change: (i) => ({ kind: "domain.started", domain: i.name }),
   }),
   route({
     ...routeMeta("destroyDomain"),

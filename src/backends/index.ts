@@ -2,3 +2,4 @@
 export * from "./builtin/index.js";
 export * from "./qemu/index.js";
 export * from "./liveness.js";
+export * from "./memory-floor.js";

@@ -3,12 +3,13 @@
 // 1 the input failed validation, 2 usage or I/O error (README "Exit status").
 // Start-up loads only what every verb needs (docs/CONTRIBUTING.md): a verb
 // that works in this process imports src/api's commands when it runs.
-import { Command as Cli, CommanderError, Option } from "commander";
-import { SUMMARY, UserError } from "../api/client.js";
+import { Argument, Command as Cli, CommanderError, Option } from "commander";
+import { SUMMARY, UserError, packageVersion } from "../api/client.js";
 import { toJson } from "./json.js";
 import { renderAcpi } from "./render-acpi.js";
 import { renderLabels } from "./render-labels.js";
 import { termLines } from "./terminal-text.js";
+import { autostartByDefault } from "./transport.js";
 import { examples, intArg, sizeArg, type Io } from "./commands/shared.js";
 import { registerHost } from "./commands/host.js";
 import { registerPmem } from "./commands/pmem.js";
@@ -19,15 +20,30 @@ import { registerConsole } from "./commands/console.js";
 
 export type { Io };
 
+export interface RunOptions {
+  /**
+   * Whether a stateful verb that finds no host starts one in the background;
+   * default: unless $VNVDIMM_NO_AUTOSTART is set. The tests that drive the CLI
+   * in their own process pass false: they test each verb on the state
+   * directory itself, as a script with VNVDIMM_NO_AUTOSTART=1 does.
+   */
+  autostart?: boolean;
+}
+
 const defaultIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
-export function buildCli(io: Io, setExit: (code: number) => void): Cli {
+export function buildCli(io: Io, setExit: (code: number) => void, o: RunOptions = {}): Cli {
+  const ctx = { io, setExit, autostart: o.autostart ?? autostartByDefault() };
   const program = new Cli("vnvdimm")
     .description("Persistent memory for virtual machines: the Xen virtual-NVDIMM design as real software")
     // Usage errors look like every other error: one line, then a hint.
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(termLines(text.replace(/^error: /, "vnvdimm: "))) })
     .exitOverride()
     .showHelpAfterError("  hint: add --help for usage and examples");
+
+  // Not commander's .version(), which prints text: run() prints it, as JSON with --json.
+  program.option("-V, --version", "print vnvdimm's version (with --json, as JSON)");
+  program.on("option:version", () => { throw new CommanderError(0, "commander.version", packageVersion()); });
 
   program.addHelpText("after", examples("vnvdimm up                      # the main job: API and dashboard on 127.0.0.1:7070",
     "vnvdimm host init && vnvdimm pmem reserve --dimm 0", "vnvdimm create vm1.cfg && vnvdimm list", "vnvdimm inspect labels dimm.img --json") +
@@ -66,24 +82,36 @@ export function buildCli(io: Io, setExit: (code: number) => void): Cli {
       io.out((o.json ? toJson(r) : renderAcpi(r)) + "\n");
       setExit(r.valid ? 0 : 1);
     });
-  registerHost(program, { io, setExit });
-  registerPmem(program, { io, setExit });
-  registerDomains(program, { io, setExit });
-  registerUp(program, { io, setExit });
-  registerSetup(program, { io, setExit });
-  registerConsole(program, { io, setExit });
+  registerHost(program, ctx);
+  registerPmem(program, ctx);
+  registerDomains(program, ctx);
+  registerUp(program, ctx);
+  registerSetup(program, ctx);
+  registerConsole(program, ctx);
+
+  program.command("completion").addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))
+    .description("Print a completion script for bash, zsh or fish, made from this command tree")
+    .addHelpText("after", examples("vnvdimm completion bash > ~/.local/share/bash-completion/completions/vnvdimm",
+      "vnvdimm completion zsh > ~/.zfunc/_vnvdimm        # a directory in $fpath", "vnvdimm completion fish > ~/.config/fish/completions/vnvdimm.fish"))
+    .option("--json", "print the script in a JSON object, { shell, script }", false)
+    .action(async (shell: "bash" | "zsh" | "fish", o: { json: boolean }) => {
+      const { completionScript } = await import("./completion.js");
+      const script = completionScript(program, shell, packageVersion());
+      io.out(o.json ? `${toJson({ shell, script })}\n` : script);
+    });
   return program;
 }
 
 /** Runs the CLI and returns its exit status; never lets a stack trace reach the user for bad input. */
-export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
+export async function run(argv: string[], io: Io = defaultIo, o: RunOptions = {}): Promise<number> {
   let code = 0;
-  const program = buildCli(io, (c) => { code = c; });
+  const program = buildCli(io, (c) => { code = c; }, o);
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
+      if (e.code === "commander.version") io.out(argv.includes("--json") ? `${toJson({ name: "vnvdimm", version: e.message })}\n` : `${e.message}\n`);
       // Help and version are "errors" to commander; they exit 0.
       return e.exitCode === 0 ? 0 : 2;
     }

@@ -5,7 +5,7 @@
 // (--init, --demo; both implied for the default ./.vnvdimm playground), and
 // only when it is missing: a second run finds everything as it was left.
 import { existsSync } from "node:fs";
-import { UserError, createCommand, hostInitCommand, hostStatusCommand, listCommand, pmemReserveCommand } from "../api/index.js";
+import { UserError, createCommand, startCommand, hostInitCommand, hostStatusCommand, listCommand, pmemReserveCommand } from "../api/index.js";
 import { hostPaths } from "../host/index.js";
 
 export const DEMO_DOMAIN = "demo";
@@ -62,7 +62,8 @@ export async function bootstrap(o: BootstrapOptions, say: (line: string) => void
   const demo = (await listCommand.run({ state: o.state })).domains.find((d) => d.name === DEMO_DOMAIN);
   if (demo?.status === "running" && !demo.error) return;
   try {
-    const r = await createCommand.run({ state: o.state, config: DEMO_CONFIG, configFile: "<demo>" });
+    // A demo that exists starts as it is (the user may have attached or detached vNVDIMMs since).
+    const r = demo ? await startCommand.run({ state: o.state, name: DEMO_DOMAIN }) : await createCommand.run({ state: o.state, config: DEMO_CONFIG, configFile: "<demo>" });
     say(`${r.recreated ? "started" : "created"} domain ${DEMO_DOMAIN} (domid ${r.domid})`);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;

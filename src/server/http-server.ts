@@ -1,8 +1,13 @@
 // The HTTP front end: the route table under /api, server-sent events, the
 // OpenAPI document, and the dashboard's static files. Every request that
-// touches state runs through one queue, in arrival order.
+// touches state runs through one queue, in arrival order. The same handler
+// serves the TCP port (API and dashboard) and, when given one, the host's
+// Unix socket (the CLI's way in; mode 0600 in a 0700 state directory, so only
+// the host's own user reaches it).
 import { timingSafeEqual } from "node:crypto";
+import { chmodSync, unlinkSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { isAbsolute } from "node:path";
 import type { AddressInfo } from "node:net";
 import {
   DEFAULT_BODY_LIMIT, HTTP_STATUS, UserError, needsToken, parseJsonExact, parseRouteInput, routes, toJson, type AnyRoute, type ChangeEvent,
@@ -27,12 +32,20 @@ export interface ServerOptions {
   live?: LiveHost;
   /** The only directory image= files are read from (`vnvdimm up --images`); none means every image= is refused. */
   imagesDir?: string;
+  /** A Unix socket to serve too (the CLI's way in); a stale file there is replaced (the caller holds the host lock). */
+  socketPath?: string;
+  /** Asked by `POST /api/host/stop`: stop this host once the answer is out. */
+  stopHost?: () => void;
+  /** Whether the host was started in the background (on first use), for /api/health. */
+  background?: boolean;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
   events: EventHub;
+  /** Milliseconds since the last request ended; 0 while one runs or an event stream (a dashboard) is open. */
+  idleMs(): number;
   close(): Promise<void>;
 }
 
@@ -71,6 +84,9 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The header a CLI on the Unix socket names its working directory in (percent-encoded), so that a relative image= means what it means to its user. */
+export const CWD_HEADER = "x-vnvdimm-cwd";
+
 /** The most of an over-long body that is read and thrown away so that its sender sees the 413; beyond it, the socket is closed. */
 const DRAIN_LIMIT_BYTES = 64 << 20;
 
@@ -99,11 +115,15 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
   const queue = new SerialQueue();
   const loopback = isLoopback(opts.bind);
   const doc = openApiDocument(opts.version);
+  let inFlight = 0, lastActive = Date.now();
+  let tcpUrl = "";
 
-  async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async function api(req: IncomingMessage, res: ServerResponse, url: URL, local: boolean): Promise<void> {
     const method = req.method ?? "GET";
     if (url.pathname === "/api/openapi.json" && method === "GET") return sendJson(res, 200, doc);
-    if (url.pathname === "/api/health" && method === "GET") return sendJson(res, 200, { pid: process.pid, state: opts.state, version: opts.version, queued: queue.depth });
+    if (url.pathname === "/api/health" && method === "GET") {
+      return sendJson(res, 200, { pid: process.pid, state: opts.state, version: opts.version, queued: queue.depth, url: tcpUrl, background: opts.background === true });
+    }
     if (url.pathname === "/api/events" && method === "GET") return events.add(res, { pid: process.pid, version: opts.version });
     let params: Record<string, string> | undefined;
     const allowed: string[] = [];
@@ -163,6 +183,8 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
     const mutating = method !== "GET";
     const onProgress = (label: string, done: number, total: number) => events.broadcast("progress", { op: op ?? null, route: route.id, label, done, total });
     const parsed = parseRouteInput(route, input);
+    // `host stop` is carried out once its answer has gone out.
+    let stopAfter = false;
     const out = await queue.run(async () => {
       if (mutating) {
         onProgress(route.summary, 0, 1);
@@ -170,26 +192,30 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       try {
-        return await route.run(parsed, { state: opts.state, images: { dir: opts.imagesDir }, onProgress, ...(opts.live ? { live: opts.live } : {}) });
+        return await route.run(parsed, {
+          state: opts.state, images: local ? { relativeTo: cwdOf(req) } : { dir: opts.imagesDir }, onProgress,
+          ...(opts.live ? { live: opts.live } : {}), ...(opts.stopHost ? { stopHost: () => { stopAfter = true; } } : {}),
+        });
       } finally {
         if (mutating) onProgress(route.summary, 1, 1);
       }
     });
+    if (stopAfter) res.once("finish", () => opts.stopHost?.());
     sendJson(res, route.status?.(out) ?? 200, out);
     const change: ChangeEvent | undefined = route.change?.(parsed, out);
     if (change) events.broadcast("change", { ...change, ...(op ? { op } : {}) });
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, local: boolean): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
-    // DNS rebinding: a page on another origin that resolves to 127.0.0.1 still sends its own Host.
+    // DNS rebinding: a page on another origin that resolves to 127.0.0.1 still sends its own Host. No page reaches a Unix socket.
     const hostName = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
-    if (loopback && !LOOPBACK_NAMES.has(hostName) && hostName !== opts.bind) {
+    if (!local && loopback && !LOOPBACK_NAMES.has(hostName) && hostName !== opts.bind) {
       return sendError(res, new UserError("forbidden", `Host ${hostName || "(none)"} is not this server`, `use http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 2));
     }
     if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
       try {
-        await api(req, res, url);
+        await api(req, res, url, local);
       } catch (e) {
         if (res.headersSent) { res.destroy(); return; }
         if (e instanceof UserError) {
@@ -213,33 +239,63 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
     res.end(`Not found: ${url.pathname}${missing}\n`);
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      opts.log(`vnvdimm up: internal error on ${req.method} ${req.url}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-      res.destroy();
+  const serve = (local: boolean): Server => {
+    const s = createServer((req, res) => {
+      inFlight++;
+      res.once("close", () => { inFlight--; lastActive = Date.now(); });
+      handle(req, res, local).catch((e: unknown) => {
+        opts.log(`vnvdimm up: internal error on ${req.method} ${req.url}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        res.destroy();
+      });
     });
+    // A slow or idle client cannot hold a socket forever; SSE streams are exempt (they write a heartbeat).
+    s.requestTimeout = 120_000;
+    s.headersTimeout = 30_000;
+    return s;
+  };
+  const server = serve(false);
+  const unix = opts.socketPath === undefined ? undefined : serve(true);
+  const closeOne = (s: Server) => new Promise<void>((done) => {
+    s.close(() => done());
+    s.closeIdleConnections();
+    // Requests still running finish first; then whatever is left goes.
+    void queue.run(() => undefined).then(() => setImmediate(() => s.closeAllConnections()));
   });
-  // A slow or idle client cannot hold a socket forever; SSE streams are exempt (they write a heartbeat).
-  server.requestTimeout = 120_000;
-  server.headersTimeout = 30_000;
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.bind, () => {
       server.off("error", reject);
       const port = (server.address() as AddressInfo).port;
       const host = opts.bind.includes(":") ? `[${opts.bind}]` : opts.bind;
-      resolve({
-        url: `http://${host}:${port}/`,
+      tcpUrl = `http://${host}:${port}/`;
+      const running: RunningServer = {
+        url: tcpUrl,
         port,
         events,
-        close: () => new Promise<void>((done) => {
+        idleMs: () => (inFlight > 0 || events.size > 0 ? 0 : Date.now() - lastActive),
+        close: async () => {
           events.close();
-          server.close(() => done());
-          server.closeIdleConnections();
-          // Requests still running finish first; then whatever is left goes.
-          void queue.run(() => undefined).then(() => setImmediate(() => server.closeAllConnections()));
-        }),
+          await Promise.all([closeOne(server), ...(unix ? [closeOne(unix)] : [])]);
+        },
+      };
+      if (!unix || !opts.socketPath) return resolve(running);
+      const path = opts.socketPath;
+      // A socket file left by a host that was killed: whoever holds the host lock may replace it.
+      try { unlinkSync(path); } catch { /* none there */ }
+      unix.once("error", (e) => { server.close(); reject(e); });
+      unix.listen(path, () => {
+        // The state directory (0700) keeps others out while the socket still has the umask's mode.
+        chmodSync(path, 0o600);
+        resolve({ ...running, close: async () => { await running.close(); try { unlinkSync(path); } catch { /* gone with its directory */ } } });
       });
     });
   });
+}
+
+/** The working directory a local CLI named, if it is a plain absolute path. */
+function cwdOf(req: IncomingMessage): string {
+  const raw = req.headers[CWD_HEADER];
+  let v: string | undefined;
+  try { v = typeof raw === "string" ? decodeURIComponent(raw) : undefined; } catch { v = undefined; }
+  return v !== undefined && isAbsolute(v) && !v.includes("\0") ? v : "/";
 }

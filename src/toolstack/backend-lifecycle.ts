@@ -48,7 +48,7 @@ export function detachFromDomain(state: string, name: string, id: string, o: Par
   const d = domainOf(state, name);
   if (runningQemu(d)) {
     throw new QemuDomainError("qemu.unplug", `QEMU cannot hot-unplug an NVDIMM, so ${id} cannot leave the running domain ${name}`,
-      `stop the domain first (\`vnvdimm destroy ${name}\`), then detach; the next \`vnvdimm create\` boots without it`);
+      `stop the domain first (\`vnvdimm destroy ${name}\`), then detach; the next \`vnvdimm start ${name}\` boots without it`);
   }
   return detachVnvdimm(state, name, id, o);
 }

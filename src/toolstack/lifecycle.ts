@@ -10,23 +10,17 @@ import { parseDomainConfig, parseVnvdimmSpec, type DomainConfig, type VnvdimmCon
 import { allocate, claimExact, freeRuns, type Busy } from "./allocator.js";
 import { bootHost, type BootedHost } from "./host-boot.js";
 import { crashPoint, freeDomid, readLedger, withLedgerLock, writeLedger, type Ledger, type LedgerDomain, type LedgerExtent, type ReleasedExtent } from "./ledger.js";
-import { applyProvision, checkNoForeignLabels, prepareProvision, type ImagePolicy, type PreparedProvision } from "./provision-extent.js";
+import { applyProvision, checkNoForeignLabels, closeProvisions, prepareProvision, type ImagePolicy, type PreparedProvision } from "./provision-extent.js";
 import { startDomain, type RunningDomain } from "./domain-boot.js";
+import { LifecycleError } from "./lifecycle-error.js";
+import { checkGuestMemory, checkSameVnvdimms, describeSpec } from "./recreate.js";
 import { startQemuDomain } from "./qemu-domain.js";
 import { backendGone, qemuDomainPaths } from "../backends/index.js";
 import { finishScrubs, released, scrubExtent, type ScrubProgress } from "./scrub.js";
 
 const PAGE = BigInt(PAGE_BYTES);
 
-export class LifecycleError extends Error {
-  constructor(readonly code: "domain.exists" | "domain.missing" | "domain.running" | "domain.stopped" | "domain.interrupted" | "alloc.failed" | "alloc.node" | "vnvdimm.missing", message: string, readonly hint?: string, readonly exit = 1) {
-    super(message);
-    this.name = "LifecycleError";
-  }
-  toJSON(): object {
-    return { error: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
-  }
-}
+export { LifecycleError };
 
 export interface Toolstack {
   /** The state directory it was booted from. */
@@ -147,8 +141,11 @@ function startBackend(state: string, b: BootedHost, l: Ledger, d: LedgerDomain):
 }
 
 /**
- * Creates a domain from a config, or starts a stopped one again on the same pages.
- * Allocation is crash-safe: intent first ("allocating"), then media writes, then commit ("held").
+ * Creates a domain from a config, or starts a stopped one again on the same
+ * pages with the config's memory, vcpus and on_mce (see recreate.ts: other
+ * vNVDIMMs are refused). Memory the backend's guest cannot boot in is refused
+ * before anything is allocated. Allocation is crash-safe: intent first
+ * ("allocating"), then media writes, then commit ("held").
  */
 export function createDomain(state: string, input: { configText: string; configFile?: string; backend?: "builtin" | "qemu"; force?: boolean; images?: ImagePolicy; host?: Toolstack }): CreateResult {
   const cfg: DomainConfig = parseDomainConfig(input.configText, input.configFile ?? "<config>");
@@ -162,18 +159,15 @@ export function createDomain(state: string, input: { configText: string; configF
       }
       if (existing?.status === "running" && !backendGone(state, existing)) throw new LifecycleError("domain.exists", `Domain ${cfg.name} is already running`, `destroy it first, or choose another name`);
       if (existing) {
-        // A domain whose QEMU died (crashed) starts again like a stopped one; its old hypervisor domain goes first.
-        const dead = ts.running.get(existing.name);
-        if (dead) { ts.booted.hv.domainDestroy(CONTROL_DOMID, dead.domid); ts.running.delete(existing.name); }
-        existing.status = "running";
-        // The same pages, with either backend: a guest's data does not depend on who emulates the DIMMs.
-        if (input.backend) existing.backend = input.backend;
-        l = save(state, l);
-        const d = l.domains.find((x) => x.name === cfg.name)!;
-        const { run, qemu } = startBackend(state, ts.booted, l, d);
-        ts.running.set(d.name, run);
-        return { name: d.name, domid: run.domid, recreated: true, extents: d.extents, backend: d.backend, ...(qemu ? { qemu } : {}) };
+        // The config it is given, or a refusal: never the first config's values kept silently.
+        checkSameVnvdimms(existing, cfg);
+        checkGuestMemory(cfg.name, input.backend ?? existing.backend, cfg.memoryMiB);
+        existing.memoryMiB = cfg.memoryMiB;
+        existing.configText = input.configText;
+        if (input.configFile) existing.configFile = input.configFile; else delete existing.configFile;
+        return restart(state, ts, l, existing, input.backend);
       }
+      checkGuestMemory(cfg.name, input.backend ?? cfg.backend, cfg.memoryMiB);
       const txid = randomUUID();
       const dom: LedgerDomain = {
         name: cfg.name, domid: freeDomid(l.domains), configText: input.configText, ...(input.configFile ? { configFile: input.configFile } : {}), backend: input.backend ?? cfg.backend,
@@ -188,18 +182,25 @@ export function createDomain(state: string, input: { configText: string; configF
       crashPoint("create.after-intent");
       const d = l.domains.find((x) => x.name === cfg.name)!;
       // Every check and every plan before the first write: a refusal leaves the media as it was.
-      let prepared: (PreparedProvision | undefined)[];
+      const prepared: (PreparedProvision | undefined)[] = [];
       try {
         for (const e of d.extents) if (!input.force) checkNoForeignLabels(ts.booted.media, e, d.name);
-        prepared = cfg.vnvdimms.map((v, i) => prepareProvision(ts.booted.media, d.extents[i]!, v.type === "size" ? v : {}, input.images));
+        cfg.vnvdimms.forEach((v, i) => prepared.push(prepareProvision(ts.booted.media, d.extents[i]!, v.type === "size" ? v : {}, input.images)));
       } catch (err) {
+        closeProvisions(prepared);
         l.domains = l.domains.filter((x) => x.name !== cfg.name);
         save(state, l);
         throw err;
       }
-      // --force overrides the foreign-label refusal, never data remanence: what was there is zeroed first.
-      if (input.force) for (const e of d.extents) scrubExtent(ts.booted.media, e);
-      for (const p of prepared) applyProvision(p, () => crashPoint("create.mid-provision"));
+      try {
+        // --force overrides the foreign-label refusal, never data remanence: what was there is zeroed first.
+        if (input.force) for (const e of d.extents) scrubExtent(ts.booted.media, e);
+        for (const p of prepared) applyProvision(p, (what) => crashPoint(what === "image" ? "create.mid-image" : "create.mid-provision"));
+      } catch (err) {
+        closeProvisions(prepared);
+        unwindProvision(state, l, d.name, d.extents, true);
+        throw err;
+      }
       crashPoint("create.before-commit");
       for (const e of d.extents) { e.state = "held"; e.provisioned = true; }
       l = save(state, l);
@@ -213,13 +214,55 @@ export function createDomain(state: string, input: { configText: string; configF
   });
 }
 
-function describeSpec(v: VnvdimmConfig): string {
-  if (v.type === "mfn") return `type=mfn, backend=0x${v.backendMfn.toString(16)}, nr_pages=${v.nrPages}, nr_label_pages=${v.nrLabelPages}`;
-  const parts = [`size=${v.sizeBytes}`, `label_size=${v.labelSizeBytes}`];
-  if (v.node !== undefined) parts.push(`node=${v.node}`);
-  if (v.namespace) parts.push(`namespace=${v.namespace.mode}${v.namespace.name ? `:${v.namespace.name}` : ""}`, `labels=${v.namespace.labels}`);
-  if (v.unarmed) parts.push("unarmed=1");
-  return parts.join(", ");
+/**
+ * Starts an existing domain (stopped, or crashed: its QEMU died) on its
+ * recorded config and pages. A crashed domain's old hypervisor domain goes first.
+ */
+function restart(state: string, ts: Toolstack, l: Ledger, existing: LedgerDomain, backend: "builtin" | "qemu" | undefined): CreateResult {
+  const dead = ts.running.get(existing.name);
+  if (dead) { ts.booted.hv.domainDestroy(CONTROL_DOMID, dead.domid); ts.running.delete(existing.name); }
+  existing.status = "running";
+  // The same pages, with either backend: a guest's data does not depend on who emulates the DIMMs.
+  if (backend) existing.backend = backend;
+  l = save(state, l);
+  const d = l.domains.find((x) => x.name === existing.name)!;
+  const { run, qemu } = startBackend(state, ts.booted, l, d);
+  ts.running.set(d.name, run);
+  return { name: d.name, domid: run.domid, recreated: true, extents: d.extents, backend: d.backend, ...(qemu ? { qemu } : {}) };
+}
+
+/** `vnvdimm start`: a stopped (or crashed) domain runs again on the config and pages it was last started with. */
+export function startStoppedDomain(state: string, name: string, opts: { backend?: "builtin" | "qemu"; host?: Toolstack } = {}): CreateResult {
+  return withLedgerLock(state, () => {
+    const ts = opts.host ?? openToolstack(state);
+    try {
+      const l = readLedger(state);
+      const d = findDomain(l, name);
+      refuseInterrupted(d);
+      if (d.extents.some((e) => e.state === "allocating")) throw new LifecycleError("domain.exists", `Domain ${name} has an unfinished allocation (a crash during attach)`, "run `vnvdimm reclaim` first");
+      if (d.status === "running" && !backendGone(state, d)) throw new LifecycleError("domain.running", `Domain ${name} is already running`, `stop it first with \`vnvdimm destroy ${name}\``);
+      checkGuestMemory(name, opts.backend ?? d.backend, d.memoryMiB);
+      return restart(state, ts, l, d, opts.backend);
+    } finally {
+      if (!opts.host) ts.close();
+    }
+  });
+}
+
+/**
+ * A provisioning that failed part way (an image that shrank or could not be
+ * read, a media error): no label was written, but the pages may hold part of
+ * an image, so they leave the domain (or the domain its ledger entry, for a
+ * create) as released, and are zeroed before they are free. A crash in
+ * between leaves them released, for the next reclaim.
+ */
+function unwindProvision(state: string, l: Ledger, domain: string, extents: readonly LedgerExtent[], dropDomain: boolean): void {
+  const gone = new Set(extents.map((e) => e.smfn));
+  if (dropDomain) l.domains = l.domains.filter((x) => x.name !== domain);
+  else for (const d of l.domains.filter((x) => x.name === domain)) d.extents = d.extents.filter((e) => !gone.has(e.smfn));
+  l.released.push(...extents.map((e) => released(domain, e, false)));
+  save(state, l);
+  finishScrubs(state);
 }
 
 export function createDomainFromFile(state: string, file: string, opts: { backend?: "builtin" | "qemu"; force?: boolean } = {}): CreateResult {
@@ -378,8 +421,14 @@ export function attachVnvdimm(state: string, name: string, specText: string, opt
         save(state, l);
         throw err;
       }
-      if (opts.force) scrubExtent(ts.booted.media, e);
-      applyProvision(prepared);
+      try {
+        if (opts.force) scrubExtent(ts.booted.media, e);
+        applyProvision(prepared, (what) => crashPoint(what === "image" ? "attach.mid-image" : "attach.mid-provision"));
+      } catch (err) {
+        prepared?.close();
+        unwindProvision(state, l, name, [e], false);
+        throw err;
+      }
       e.state = "held";
       e.provisioned = true;
       save(state, l);

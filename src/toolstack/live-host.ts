@@ -68,7 +68,7 @@ export class LiveHost {
     const g = this.#guests.get(name);
     if (g) return g;
     if (d.backend !== "builtin") throw new LifecycleError("domain.stopped", `Domain ${name} uses the ${d.backend} backend; its guest is a real Linux`, "ask it through the qemu guest agent (the `vnvdimm guest` verbs do)", 2);
-    throw new LifecycleError("domain.stopped", `Domain ${name} is not running`, "start it with `vnvdimm create`", 1);
+    throw new LifecycleError("domain.stopped", `Domain ${name} is not running`, `start it with \`vnvdimm start ${name}\``, 1);
   }
 
   /**

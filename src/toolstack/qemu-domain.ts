@@ -14,6 +14,7 @@ import type { GuestLayout } from "../devicemodel/index.js";
 import type { BootedHost } from "./host-boot.js";
 import type { LedgerDomain, LedgerExtent } from "./ledger.js";
 import type { RunningDomain } from "./domain-boot.js";
+import { vcpusOf } from "./recreate.js";
 
 const PAGE = BigInt(PAGE_BYTES);
 
@@ -86,7 +87,7 @@ export function startQemuDomain(state: string, b: BootedHost, d: LedgerDomain, r
   writeFileSync(p.badblocks, badRangesText(bad), { mode: 0o600 });
   const nodes = guestNodes(b, held);
   const argv = buildQemuArgv({
-    name: d.name, ramMiB: d.memoryMiB, vcpus: 1, slots: layout.slots, maxmemBytes: layout.maxmemBytes, nodes, accel,
+    name: d.name, ramMiB: d.memoryMiB, vcpus: vcpusOf(d), slots: layout.slots, maxmemBytes: layout.maxmemBytes, nodes, accel,
     kernel: image.kernel, initrd: image.initrd, agentScript: p.agentScript, badblocksFile: p.badblocks, consoleLog: p.console, consoleSocket: p.consoleSocket, agentSocket: p.agent, qmpSocket: p.qmp, pidFile: p.pid,
     nvdimms: held.map((e) => qemuNvdimm(b, layout, e)),
   });
@@ -157,7 +158,7 @@ export async function stopQemuDomain(state: string, name: string, dimmFiles: rea
 /** The running guest, once its agent is READY (waits for the boot). */
 export async function qemuGuest(state: string, name: string, bootTimeoutMs = 120_000): Promise<QemuGuest> {
   const p = qemuDomainPaths(state, name);
-  if (runningPid(p) === null) throw new QemuDomainError("qemu.not-running", `QEMU of domain ${name} is not running`, `its guest powered off or crashed; see ${p.console}, then \`vnvdimm destroy ${name}\` and \`vnvdimm create\``);
+  if (runningPid(p) === null) throw new QemuDomainError("qemu.not-running", `QEMU of domain ${name} is not running`, `its guest powered off or crashed; see ${p.console}, then \`vnvdimm start ${name}\``);
   const ready = await waitReady(p.console, () => runningPid(p) !== null, bootTimeoutMs);
   if (!ready) throw new QemuDomainError("qemu.agent", `The guest of domain ${name} did not report READY`, `see ${p.console}`);
   return new QemuGuest({ socket: p.agent, lock: p.agentLock });
@@ -211,5 +212,5 @@ export function checkHotplugFits(rec: QemuRunRecord, nv: QemuVnvdimm): void {
     : nv.gpa + size > limit ? `its device memory ends at 0x${limit.toString(16)}`
     : rec.windows.some((w) => w.slot === nv.slot || (nv.gpa < w.gpa + w.sizeBytes && w.gpa < nv.gpa + size)) ? `the window overlaps a DIMM it has`
     : undefined;
-  if (why) throw new QemuDomainError("qemu.hotplug", `Cannot hotplug vNVDIMM slot ${nv.slot} into the running QEMU: ${why}`, "nothing was kept (the extent was zeroed and freed); to add it, stop the domain (`vnvdimm destroy`), attach it then, and start the domain again with `vnvdimm create`");
+  if (why) throw new QemuDomainError("qemu.hotplug", `Cannot hotplug vNVDIMM slot ${nv.slot} into the running QEMU: ${why}`, "nothing was kept (the extent was zeroed and freed); to add it, stop the domain (`vnvdimm destroy`), attach it then, and start the domain again with `vnvdimm start`");
 }

@@ -195,6 +195,14 @@ test("each mutation works end to end, with its refusals (409) and data kept acro
   const restarted = await api(d, "POST", "/api/domains", { config: VM }, t);
   assert.equal(restarted.status, 200, restarted.text);
   assert.equal(body(restarted)["recreated"], true);
+  // The dashboard's Start: the stored config, nothing to send; a changed vNVDIMM through create is a conflict that names it.
+  assert.equal((await api(d, "POST", "/api/domains/vm1/destroy", undefined, t)).status, 200);
+  assertError(await api(d, "POST", "/api/domains", { config: VM.replace(/size=\d+M/, "size=256M") }, t), 409, "conflict", /its vNVDIMM vnvdimm0 is '.*', but the config asks for 'size=268435456/);
+  const started = await api(d, "POST", "/api/domains/vm1/start", {}, t);
+  assert.equal(started.status, 200, started.text);
+  assert.equal(body(started)["recreated"], true);
+  assertError(await api(d, "POST", "/api/domains/vm1/start", {}, t), 409, "conflict", /already running/);
+  assertError(await api(d, "POST", "/api/domains/nosuch/start", {}, t), 404, "not-found", /No domain named nosuch/);
   const read = await api(d, "GET", `/api/domains/vm1/namespaces/data/data?offset=4096&length=${hello.length}`, undefined, t);
   assert.equal(read.status, 200, read.text);
   assert.equal(Buffer.from(body(read)["base64"] as string, "base64").toString(), hello.toString());

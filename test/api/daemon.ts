@@ -36,10 +36,14 @@ export function smallSpecFile(dir: string): string {
   return p;
 }
 
-/** `host init` with the small spec, then both DIMMs reserved (DIMM 1's frame table in RAM), all through the CLI. */
-export async function initReservedHost(state: string, specFile: string): Promise<void> {
+/**
+ * `host init` with the small spec, then both DIMMs reserved (DIMM 1's frame
+ * table in RAM), all through the CLI, each command in its own process
+ * (VNVDIMM_NO_AUTOSTART=1): the state directory is left with no host running.
+ */
+export async function initReservedHost(state: string, specFile: string, env: NodeJS.ProcessEnv = { VNVDIMM_NO_AUTOSTART: "1" }): Promise<void> {
   for (const args of [["host", "init", "--spec", specFile], ["pmem", "reserve", "--dimm", "0"], ["pmem", "reserve", "--dimm", "1", "--mgmt", "ram"]]) {
-    const r = await runCli([...args, "--state", state]);
+    const r = await runCli([...args, "--state", state], env);
     if (r.code !== 0) throw new Error(`vnvdimm ${args.join(" ")} failed (${r.code}): ${r.err}`);
   }
 }

@@ -64,14 +64,17 @@ test("every success response matches its route's output schema", async () => {
   await call("destroyDomain", "/api/domains/vm1/destroy");
   await call("createDomain", "/api/domains", { config: VM }); // recreated: 200
   await call("destroyDomain", "/api/domains/vm1/destroy");
+  await call("startDomain", "/api/domains/vm1/start");
+  await call("destroyDomain", "/api/domains/vm1/destroy");
   await call("deleteDomain", "/api/domains/vm1");
   await call("reclaim", "/api/reclaim");
   const added = await call("addHostDimm", "/api/host/dimms", { node: 0, size: "1G" });
   assert.equal(added["hotplugged"], true);
   // setupPmem only succeeds on a range nothing has set up, which a booted host does not have; guestExec needs a qemu guest;
-  // forgetReservation needs a reservation lost before the host booted (test/toolstack/lost-reservations.test.ts).
+  // forgetReservation needs a reservation lost before the host booted (test/toolstack/lost-reservations.test.ts);
+  // stopHost stops the host, so it comes last, below.
   const untested = (routes as readonly AnyRoute[]).map((r) => r.id as RouteId).filter((id) => !checked.has(id));
-  assert.deepEqual(untested, ["forgetReservation", "setupPmem", "guestExec"]);
+  assert.deepEqual(untested, ["forgetReservation", "setupPmem", "stopHost", "guestExec"]);
 });
 
 test("the OpenAPI document publishes each output schema under every success status", async () => {
@@ -83,4 +86,10 @@ test("the OpenAPI document publishes each output schema under every success stat
   }
   const map = doc.paths["/api/pmem/map"]!["get"]!.responses["200"]!.content!["application/json"]!.schema as { properties: { dimms: { items: { properties: Record<string, unknown> } } } };
   assert.equal((map.properties.dimms.items.properties["spa"] as { type: string }).type, "integer");
+});
+
+test("host stop answers 202 with its schema, then the host exits cleanly", async () => {
+  const r = await call("stopHost", "/api/host/stop", {});
+  assert.equal(r["pid"], d.child.pid);
+  assert.equal((await d.exited).code, 0);
 });

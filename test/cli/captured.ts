@@ -1,10 +1,12 @@
 // The CLI run in this process with its output captured, and the
-// normalisation that makes two runs comparable.
+// normalisation that makes two runs comparable. A verb finding no host runs
+// here (as with VNVDIMM_NO_AUTOSTART=1): the parity test compares exactly
+// that with a served state directory.
 import { run } from "../../src/cli/main.js";
 
 export async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
-  const code = await run(argv, { out: (t) => { out += typeof t === "string" ? t : Buffer.from(t).toString("utf8"); }, err: (t) => { err += t; } });
+  const code = await run(argv, { out: (t) => { out += typeof t === "string" ? t : Buffer.from(t).toString("utf8"); }, err: (t) => { err += t; } }, { autostart: false });
   return { code, out, err };
 }
 

@@ -58,6 +58,10 @@ const SESSION: [string, string[]][] = [
   ["destroy", ["destroy", "vm1"]],
   ["create-restart", ["create", "<DIR>/vm1.cfg"]],
   ["destroy-again", ["destroy", "vm1", "--json"]],
+  ["create-changed", ["create", "<DIR>/vm1-bigger.cfg"]],
+  ["start", ["start", "vm1"]],
+  ["start-running", ["start", "vm1"]],
+  ["destroy-after-start", ["destroy", "vm1"]],
   ["delete", ["delete", "vm1"]],
   ["reclaim", ["reclaim"]],
   ["inspect-host-dimm", ["inspect", "labels", "<STATE>/host/nvdimm0.img", "--nfit", "<STATE>/host/firmware/NFIT.bin"]],
@@ -69,6 +73,7 @@ test("CLI golden session: every output as a user sees it", { timeout: 120_000 },
   writeFileSync(join(dir, "machine.json"), JSON.stringify(SPEC));
   writeFileSync(join(dir, "vm1.cfg"), VM1);
   writeFileSync(join(dir, "bad.cfg"), BAD);
+  writeFileSync(join(dir, "vm1-bigger.cfg"), VM1.replace("memory = 1024", "memory = 2048").replace("size=64M", "size=128M"));
   mkdirSync(GOLDEN, { recursive: true });
   const mismatches: string[] = [];
   for (const [name, argv] of SESSION) {

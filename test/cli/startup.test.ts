@@ -32,7 +32,7 @@ function staticClosure(entry: string): { files: string[]; packages: string[] } {
 }
 
 /** The modules outside src/cli that start-up may load: each imports nothing heavy. */
-const LIGHT = ["api/client.js", "api/daemon-info.js", "api/errors.js", "api/json.js", "api/read-file.js", "api/verbs.js", "formats/units.js", "host/host-error.js", "host/state-dir.js"];
+const LIGHT = ["api/client.js", "api/daemon-info.js", "api/errors.js", "api/json.js", "api/read-file.js", "api/verbs.js", "api/version.js", "formats/units.js", "host/host-error.js", "host/state-dir.js"];
 
 test("the CLI imports at start-up only itself, commander and a few leaf modules", () => {
   const { files, packages } = staticClosure(MAIN);
@@ -62,5 +62,21 @@ test("a verb a daemon serves loads nothing but the bundle's first file", { timeo
   } finally {
     await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("--version and completion stay cheap: no chunk of the API, the server or the toolstack", { timeout: 60_000 }, () => {
+  assert.ok(existsSync(BUNDLE), "dist/cli/main.cjs is missing: `npm run build` builds it");
+  for (const argv of [["--version"], ["-V", "--json"], ["completion", "bash"], ["completion", "fish"]]) {
+    const probe = `const m = require(${JSON.stringify(BUNDLE)}); let out = "";
+      m.run(${JSON.stringify(argv)}, { out: (t) => { out += t; }, err: (t) => { out += t; } })
+        .then((code) => console.log(JSON.stringify({ code, out, modules: Object.keys(require.cache), builtins: process.moduleLoadList })));`;
+    const r = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const seen = JSON.parse(r.stdout) as { code: number; out: string; modules: string[]; builtins: string[] };
+    assert.equal(seen.code, 0, seen.out);
+    const chunks = seen.modules.filter((m) => m !== BUNDLE).map((m) => relative(dirname(BUNDLE), m));
+    assert.deepEqual(chunks.map((c) => c.replace(/-[\w-]{8}\.cjs$/, "")), argv[0] === "completion" ? ["completion"] : [], `${argv.join(" ")} loaded ${chunks.join(", ")}`);
+    for (const b of ["NativeModule child_process", "NativeModule crypto"]) assert.ok(!seen.builtins.includes(b), `${argv.join(" ")}: ${b} was loaded`);
   }
 });

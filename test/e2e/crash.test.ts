@@ -11,7 +11,8 @@ import { journalPath, ledgerPath, listDomains, openHostMedia, readLedger } from 
 import { describeIssue, parseJsonExact, routeById } from "../../src/api/index.js";
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "vnvdimm");
-const vnv = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+// Each command in its own process (no living host), so that the crash point kills the very process doing the work.
+const vnv = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, VNVDIMM_NO_AUTOSTART: "1", ...env } });
 
 /** A fresh one-DIMM host, reserved, by the real CLI; `cfg(name)` writes a domain config with the given vNVDIMM spec. */
 function crashHost(vnvdimm: string): { dir: string; state: string; cfg: (name: string) => string } {

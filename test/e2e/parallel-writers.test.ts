@@ -1,7 +1,10 @@
 // Ten CLI writers at once on one state directory, with no daemon running:
 // every command either succeeds or is refused in one line, no extent is owned
 // twice, and what a command reported as created is what the ledger holds.
-// (A pid-file lock let two `create`s take the same pages.)
+// (A pid-file lock let two `create`s take the same pages.) Each command works
+// in its own process (VNVDIMM_NO_AUTOSTART=1), so that the toolstack lock is
+// what keeps them apart; test/e2e/autostart.test.ts races ten of them that
+// start the living host instead.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -17,7 +20,7 @@ interface Run { args: string[]; code: number | null; out: string; err: string }
 
 function vnv(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const c = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, VNVDIMM_NO_AUTOSTART: "1" } });
     let out = "", err = "";
     c.stdout.on("data", (b: Buffer) => { out += b.toString(); });
     c.stderr.on("data", (b: Buffer) => { err += b.toString(); });
@@ -36,7 +39,7 @@ test("10 parallel CLI writers, 10 rounds: no extent owned twice, nothing lost, e
   writeFileSync(spec, JSON.stringify({ name: "p", sockets: [{ node: 0, ram: "1G" }, { node: 1, ram: "1G" }], nvdimms: [{ node: 0, size: "2G" }, { node: 1, size: "2G" }] }));
   const state = join(dir, "s");
   for (const args of [["host", "init", "--spec", spec], ["pmem", "reserve", "--dimm", "0"], ["pmem", "reserve", "--dimm", "1"]]) {
-    const r = spawnSync(process.execPath, [bin, ...args, "--state", state], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, [bin, ...args, "--state", state], { encoding: "utf8", env: { ...process.env, VNVDIMM_NO_AUTOSTART: "1" } });
     assert.equal(r.status, 0, r.stderr);
   }
   const cfg = (n: string) => {

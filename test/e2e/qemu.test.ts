@@ -27,7 +27,8 @@ const BIN = fileURLToPath(new URL("../../../bin/vnvdimm", import.meta.url));
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
-  const code = await run(argv, { out: (t) => { out += typeof t === "string" ? t : Buffer.from(t).toString("utf8"); }, err: (t) => { err += t; } });
+  // In this process, as the other in-process CLI tests (test/helpers/cli.ts): no host is started.
+  const code = await run(argv, { out: (t) => { out += typeof t === "string" ? t : Buffer.from(t).toString("utf8"); }, err: (t) => { err += t; } }, { autostart: false });
   return { code, out, err };
 }
 
@@ -44,9 +45,9 @@ async function guestSh(script: string): Promise<string> {
   assert.equal(r.code, 0, `guest: ${script}\n${r.err}`);
   return r.out;
 }
-/** A separate vnvdimm process: a restart of the toolstack, i.e. a host reboot. */
+/** A separate vnvdimm process that boots the host itself (no living host started): a restart of the toolstack, i.e. a host reboot. */
 function vnvdimmProcess(...argv: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [BIN, ...argv, "--state", state], { encoding: "utf8", timeout: 120_000 });
+  return spawnSync(process.execPath, [BIN, ...argv, "--state", state], { encoding: "utf8", timeout: 120_000, env: { ...process.env, VNVDIMM_NO_AUTOSTART: "1" } });
 }
 
 type Ns = { uuid: string | null; name: string; size: number; mode: string; dimm: number; readOnly: boolean };

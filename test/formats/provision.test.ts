@@ -111,19 +111,22 @@ test("adding to an existing label area: two then two gives the same area as four
     ["provision.uuid", "provision.overlap"]);
 });
 
-test("an fsdax image goes where the guest's block device starts, and must fit", () => {
+test("an fsdax image goes where the guest's block device starts, as a copy the caller streams, and must fit", () => {
   const newUuid = uuidMaker(1);
   const base = { labelAreaBytes: 131072, labels: "1.2" as const, slot: 1, newUuid, mappingSizeBytes: 256n * MiB };
-  const bytes = new TextEncoder().encode("an ext4 image");
-  const plan = planProvision({ ...base, namespaces: [{ mode: "fsdax", name: "root", dpa: 16n * MiB, sizeBytes: 64n * MiB, image: { bytes } }] });
+  const image = { sizeBytes: 13n };
+  const plan = planProvision({ ...base, namespaces: [{ mode: "fsdax", name: "root", dpa: 16n * MiB, sizeBytes: 64n * MiB, image }] });
   const ns = plan.namespaces[0]!;
   assert.equal(ns.dataOffsetBytes, 2n * MiB);
-  assert.deepEqual(plan.dataWrites.map((w) => [w.dpa, w.what]), [[16n * MiB + 4096n, `"root" pfn info block`], [18n * MiB, `"root" filesystem image`]]);
-  assert.deepEqual(readData(plan, 18n * MiB, bytes.length), bytes);
-  const big = { bytes: new Uint8Array(Number(ns.capacityBytes) + 1) };
+  assert.deepEqual(plan.dataWrites.map((w) => [w.dpa, w.what]), [[16n * MiB + 4096n, `"root" pfn info block`]]);
+  assert.deepEqual(plan.imageCopies, [{ namespace: 0, dpa: 18n * MiB, sizeBytes: 13n, what: `"root" filesystem image` }]);
+  // Past 4 GiB (no Uint8Array or single read holds that): the plan only carries the size.
+  const huge = planProvision({ ...base, mappingSizeBytes: 8192n * MiB, namespaces: [{ mode: "fsdax", dpa: 0n, sizeBytes: 8192n * MiB, image: { sizeBytes: 4096n * MiB + 1n } }] });
+  assert.deepEqual(huge.imageCopies.map((c) => [c.dpa, c.sizeBytes]), [[huge.namespaces[0]!.dataOffsetBytes!, 4096n * MiB + 1n]]);
+  const big = { sizeBytes: ns.capacityBytes + 1n };
   assert.deepEqual(failure(() => planProvision({ ...base, namespaces: [{ mode: "fsdax", dpa: 0n, sizeBytes: 64n * MiB, image: big }] })), ["provision.image"]);
-  assert.deepEqual(failure(() => planProvision({ ...base, namespaces: [{ mode: "raw", dpa: 0n, sizeBytes: 64n * MiB, image: { bytes } }] })), ["provision.image"]);
-  assert.equal(planProvision({ ...base, namespaces: [{ mode: "fsdax", dpa: 0n, sizeBytes: 64n * MiB, image: { bytes: new Uint8Array(Number(ns.capacityBytes)) } }] }).dataWrites.length, 2);
+  assert.deepEqual(failure(() => planProvision({ ...base, namespaces: [{ mode: "raw", dpa: 0n, sizeBytes: 64n * MiB, image }] })), ["provision.image"]);
+  assert.equal(planProvision({ ...base, namespaces: [{ mode: "fsdax", dpa: 0n, sizeBytes: 64n * MiB, image: { sizeBytes: ns.capacityBytes } }] }).imageCopies.length, 1);
 });
 
 test("uuids not given are made by newUuid: the namespace's first, then the device's", () => {
@@ -164,7 +167,7 @@ test("validation: one request per refusal, each with its exact reason", () => {
   assert.deepEqual(one({}, { spaBaseBytes: 0x100200000n }), ["provision.align"]);
   assert.deepEqual(one({ mode: "sector", sizeBytes: 16n * MiB }, { labels: "1.1" }), ["provision.layout"]);
   assert.deepEqual(one({ mode: "sector", sizeBytes: 16n * MiB }, { labels: "1.2" }), []);
-  assert.deepEqual(one({ mode: "devdax", image: { bytes: new Uint8Array(1) } }), ["provision.image"]);
+  assert.deepEqual(one({ mode: "devdax", image: { sizeBytes: 1n } }), ["provision.image"]);
   const two = (b: Partial<ProvisionNamespace>): string[] => validateProvision({ ...ok, namespaces: [
     { mode: "raw", dpa: 0n, sizeBytes: 32n * MiB, uuid: new Uint8Array(16).fill(7) }, { mode: "raw", dpa: 32n * MiB, sizeBytes: 32n * MiB, ...b },
   ] }).map((r) => r.code);

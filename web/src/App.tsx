@@ -21,7 +21,6 @@ import { CreateDomainDialog, type RunAction } from "./dialogs/CreateDomainDialog
 import { MceDialog } from "./dialogs/MceDialog";
 import { TokenDialog } from "./dialogs/TokenDialog";
 import { domainColors } from "./lib/colors";
-import { restartConfigText } from "./lib/config-text";
 import { bytes, hexRange } from "./lib/format";
 
 type OpenDialog =
@@ -88,7 +87,7 @@ export function App() {
   const nodes = useMemo(() => [...new Set(data?.map.dimms.map((d) => d.node) ?? [])].sort((a, b) => a - b), [data]);
 
   const domainActions = {
-    start: (d: Domain) => void run(`Starting ${d.name}`, (op) => postJson("api/domains", { config: restartConfigText(d.name, d.memoryMiB, d.backend) }, op), { done: `Started ${d.name} on the same pages` }),
+    start: (d: Domain) => void run(`Starting ${d.name}`, (op) => postJson(`api/domains/${enc(d.name)}/start`, {}, op), { done: `Started ${d.name} on the same pages` }),
     destroy: (d: Domain) => void run(`Stopping ${d.name}`, (op) => postJson(`api/domains/${enc(d.name)}/destroy`, {}, op), { done: `Stopped ${d.name}; its pages stay held for it` }),
     remove: (d: Domain) => setDialog({ kind: "delete", domain: d }),
     attach: (d: Domain) => setDialog({ kind: "attach", domain: d }),

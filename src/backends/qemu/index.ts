@@ -15,3 +15,4 @@ export * from "./ndctl-view.js";
 export * from "./qemu-guest.js";
 export * from "./badblocks.js";
 export { LockTimeoutError, withFileLock } from "../../media/index.js";
+export * from "./guest-memory.js";

@@ -1,11 +1,11 @@
-// `vnvdimm create|list|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …` (namespaces, write, read, exec).
+// `vnvdimm create|start|list|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …` (namespaces, write, read, exec).
 import { writeFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
 import { DEFAULT_BODY_LIMIT, MAX_GUEST_IO_BYTES, ROUTE_META, fsUserError, readUserFile, type RouteId } from "../../api/client.js";
 import { hexn, human, table } from "../table.js";
 import { termLines, termText } from "../terminal-text.js";
 import { call } from "../transport.js";
-import { examples, print, progress, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
+import { examples, print, progress, shortPath, stateful, where, type Ctx } from "./shared.js";
 
 /** A scrub's progress bar on a terminal, one per extent. */
 function progressOf(ctx: Ctx): (label: string, done: number, total: number) => void {
@@ -38,27 +38,42 @@ const MAX_CONFIG_BYTES = DEFAULT_BODY_LIMIT / 2;
 
 const summary = (id: RouteId) => ROUTE_META[id].summary;
 
+type Started = { name: string; domid: number; backend: string; recreated: boolean; extents: { id: string; slot: number; smfn: number; nrPages: number; nrLabelPages: number; node: number }[]; qemu?: { pid: number; accel: string; console: string; badPages: number } };
+
+/** What create and start print: the domain, its extents, and for qemu its process and console. */
+function createdText(r: Started): string {
+  return `${r.recreated ? "Started" : "Created"} domain ${r.name} (domid ${r.domid}, backend ${r.backend})${r.recreated ? " on the same pages" : ""}\n` +
+    table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])) +
+    (r.qemu ? `\nQEMU pid ${r.qemu.pid} (${r.qemu.accel}); guest console: ${shortPath(r.qemu.console)}` : "") +
+    (r.qemu?.badPages ? `\n${r.qemu.badPages} broken page${r.qemu.badPages > 1 ? "s" : ""} under its vNVDIMMs go${r.qemu.badPages > 1 ? "" : "es"} into its guest's badblocks at boot (QEMU's NVDIMM has no ARS); the console says where each was marked` : "");
+}
+
 export function registerDomains(program: Cli, ctx: Ctx): void {
   stateful(program.command("create").argument("<config>", "xl-style domain config"))
     .description(summary("createDomain"))
     .option("--force", "provision over label areas that hold labels vnvdimm did not write for this domain (their data is lost)", false)
     .addHelpText("after", `\nExample config:\n  name = "vm1"\n  memory = 2048\n  vnvdimms = [ 'size=1G, node=0, namespace=fsdax:data, labels=v1.2' ]\n` +
       examples("vnvdimm create vm1.cfg", "vnvdimm create vm1.cfg --backend qemu   # a real Linux guest (see `vnvdimm setup qemu`)",
-        "vnvdimm create vm1.cfg --json   # again after `destroy`: starts it on the same pages"))
+        "vnvdimm create vm1.cfg --json   # again after `destroy`: starts it on the same pages, with the config's memory, vcpus, on_mce"))
     .addOption(new Option("--backend <backend>", "builtin (the probe guest) or qemu (a real Linux guest; see `vnvdimm setup qemu`); default: the config's backend=").argParser(backendArg))
     .action(async (file: string, o: { state?: string; json: boolean; force: boolean; backend?: "builtin" | "qemu" }) => {
       const config = readUserFile(file, { what: "domain config", maxBytes: MAX_CONFIG_BYTES, hint: "pass the path of an xl-style config" }).toString("utf8");
-      const r = await call("createDomain", { config, configFile: file, force: o.force, ...(o.backend ? { backend: o.backend } : {}) }, { state: stateOf(o) });
-      print(ctx, o.json, r, () => `${r.recreated ? "Started" : "Created"} domain ${r.name} (domid ${r.domid}, backend ${r.backend})${r.recreated ? " on the same pages" : ""}\n` +
-        table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])) +
-        (r.qemu ? `\nQEMU pid ${r.qemu.pid} (${r.qemu.accel}); guest console: ${shortPath(r.qemu.console)}` : "") +
-        (r.qemu?.badPages ? `\n${r.qemu.badPages} broken page${r.qemu.badPages > 1 ? "s" : ""} under its vNVDIMMs go${r.qemu.badPages > 1 ? "" : "es"} into its guest's badblocks at boot (QEMU's NVDIMM has no ARS); the console says where each was marked` : ""));
+      const r = await call("createDomain", { config, configFile: file, force: o.force, ...(o.backend ? { backend: o.backend } : {}) }, where(ctx, o));
+      print(ctx, o.json, r, () => createdText(r));
+    });
+
+  stateful(program.command("start").argument("<name>")).description(summary("startDomain"))
+    .addHelpText("after", examples("vnvdimm start vm1", "vnvdimm start vm1 --backend qemu   # the same pages under a real Linux guest"))
+    .addOption(new Option("--backend <backend>", "start it with this backend from now on (builtin or qemu); default: the one it last ran with").argParser(backendArg))
+    .action(async (name: string, o: { state?: string; json: boolean; backend?: "builtin" | "qemu" }) => {
+      const r = await call("startDomain", { name, ...(o.backend ? { backend: o.backend } : {}) }, where(ctx, o));
+      print(ctx, o.json, r, () => createdText(r));
     });
 
   stateful(program.command("list")).description(summary("listDomains"))
     .addHelpText("after", examples("vnvdimm list", "vnvdimm list --json | jq '.domains[].name'"))
     .action(async (o: { state?: string; json: boolean }) => {
-      const r = await call("listDomains", {}, { state: stateOf(o) });
+      const r = await call("listDomains", {}, where(ctx, o));
       print(ctx, o.json, r, () => {
         const out = r.domains.length || r.orphans.length ? [table(["name", "domid", "status", "backend", "memory", "vnvdimms"], r.domains.map((d) => [d.name, d.domid ?? "-", d.qemu ? `${d.status} (qemu: ${d.qemu.status}${d.qemu.pid ? `, pid ${d.qemu.pid}` : ""})` : d.status, d.backend, `${d.memoryMiB} MiB`, d.vnvdimms.map((v) => `${v.id}:${human(v.sizeBytes)}@${hexn(v.smfn)}`).join(" ")]))] : ["  (no domains; create one with `vnvdimm create CONFIG`)"];
         for (const d of r.domains.filter((x) => x.error)) out.push(`  ${d.name}: ${termLines(d.error ?? "")}`);
@@ -75,7 +90,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
   stateful(program.command("destroy").argument("<name>")).description(summary("destroyDomain"))
     .addHelpText("after", examples("vnvdimm destroy vm1"))
     .action(async (name: string, o: { state?: string; json: boolean }) => {
-      const r = await call("destroyDomain", { name }, { state: stateOf(o) });
+      const r = await call("destroyDomain", { name }, where(ctx, o));
       const qemu = r.qemu === "poweroff" ? " (the guest powered off)" : r.qemu === "quit" ? " (QEMU quit)" : r.qemu === "kill" ? " (QEMU had to be killed)" : r.qemu === "not-running" ? " (QEMU had already exited)" : "";
       print(ctx, o.json, r, () => `Stopped domain ${r.name}${qemu}; its ${r.releasedPages} pages stay held for it (\`vnvdimm delete ${r.name}\` releases them)`);
     });
@@ -84,7 +99,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .option("--keep-data", "keep the pages and their data, owned by nobody, until `vnvdimm reclaim --scrub`", false)
     .addHelpText("after", examples("vnvdimm destroy vm1 && vnvdimm delete vm1", "vnvdimm delete vm1 --keep-data"))
     .action(async (name: string, o: { state?: string; json: boolean; keepData: boolean }) => {
-      const r = await call("deleteDomain", { name, keepData: o.keepData }, { state: stateOf(o), onProgress: progressOf(ctx) });
+      const r = await call("deleteDomain", { name, keepData: o.keepData }, { ...where(ctx, o), onProgress: progressOf(ctx) });
       const pages = r.releasedExtents.reduce((n, e) => n + e.nrPages, 0);
       print(ctx, o.json, r, () => r.scrubbed
         ? `Deleted domain ${r.name}; its ${pages} pages were zeroed and are free`
@@ -95,14 +110,14 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .description(summary("attachVnvdimm")).option("--force", "provision over foreign labels", false)
     .addHelpText("after", examples("vnvdimm attach vm1 'size=256M, node=1, namespace=sector:logs'", "vnvdimm attach vm1 'type=mfn, backend=0x480000, nr_pages=65568'"))
     .action(async (name: string, spec: string, o: { state?: string; json: boolean; force: boolean }) => {
-      const r = await call("attachVnvdimm", { name, spec, force: o.force }, { state: stateOf(o) });
+      const r = await call("attachVnvdimm", { name, spec, force: o.force }, where(ctx, o));
       print(ctx, o.json, r, () => `Attached ${r.extent.id} (slot ${r.extent.slot}, ${r.extent.nrPages} pages at ${hexn(r.extent.smfn)}) to ${r.name}${r.hotplugged ? "; hotplugged into the running QEMU" : ""}`);
     });
 
   stateful(program.command("detach").argument("<name>").argument("<id>", "vNVDIMM id or slot")).description(summary("detachVnvdimm"))
     .addHelpText("after", examples("vnvdimm detach vm1 vnvdimm1", "vnvdimm detach vm1 1"))
     .action(async (name: string, id: string, o: { state?: string; json: boolean }) => {
-      const r = await call("detachVnvdimm", { name, id }, { state: stateOf(o), onProgress: progressOf(ctx) });
+      const r = await call("detachVnvdimm", { name, id }, { ...where(ctx, o), onProgress: progressOf(ctx) });
       print(ctx, o.json, r, () => `Detached ${r.extent.id} from ${r.name}; its ${r.extent.nrPages} pages were zeroed and are free`);
     });
 
@@ -110,7 +125,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .option("--scrub", "also zero and free the extents `delete --keep-data` kept", false)
     .addHelpText("after", examples("vnvdimm reclaim", "vnvdimm reclaim --scrub"))
     .action(async (o: { state?: string; json: boolean; scrub: boolean }) => {
-      const r = await call("reclaim", { scrub: o.scrub }, { state: stateOf(o), onProgress: progressOf(ctx) });
+      const r = await call("reclaim", { scrub: o.scrub }, { ...where(ctx, o), onProgress: progressOf(ctx) });
       print(ctx, o.json, r, () => {
         const lines = r.reclaimed.map((x) => `Reclaimed ${x.extents.length} unfinished extent(s) of ${x.domain}; their pages were zeroed and are free`);
         for (const x of r.scrubbed) if (!r.reclaimed.some((y) => y.domain === x.from && y.extents.some((e) => e.smfn === x.smfn))) lines.push(`Zeroed and freed ${x.nrPages} pages at ${hexn(x.smfn)} (${x.from}/${x.id})`);
@@ -124,7 +139,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
   probe(stateful(guest.command("ars").argument("<name>"))).description(summary("guestArs"))
     .addHelpText("after", examples("vnvdimm guest ars vm1", "vnvdimm guest ars vm1 --json"))
     .action(async (name: string, o: { state?: string; json: boolean; probe: boolean }) => {
-      const r = await call("guestArs", { name, probe: o.probe }, { state: stateOf(o) });
+      const r = await call("guestArs", { name, probe: o.probe }, where(ctx, o));
       print(ctx, o.json, r, () => {
         const lines = r.records.length
           ? [table(["dimm", "address", "length"], r.records.map((x) => [x.handle - 1, `0x${x.address.toString(16)}`, human(BigInt(x.length))]))]
@@ -137,7 +152,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
   probe(stateful(guest.command("namespaces").argument("<name>"))).description(summary("guestNamespaces"))
     .addHelpText("after", examples("vnvdimm guest namespaces vm1"))
     .action(async (name: string, o: { state?: string; json: boolean; probe: boolean }) => {
-      const r = await call("guestNamespaces", { name, probe: o.probe }, { state: stateOf(o) });
+      const r = await call("guestNamespaces", { name, probe: o.probe }, where(ctx, o));
       print(ctx, o.json, r.namespaces, () => r.namespaces.length
         ? table(["uuid", "name", "size", "mode", "dimm"], r.namespaces.map((n) => [n.uuid ?? "(label-less)", n.name || "-", human(n.size), n.mode + (n.readOnly ? " (ro)" : ""), n.dimm]))
         : "  (the guest sees no namespaces)");
@@ -147,14 +162,14 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .addHelpText("after", examples("vnvdimm guest write vm1 data 0 hello.txt"))
     .action(async (name: string, namespace: string, offset: bigint, file: string, o: { state?: string; json: boolean }) => {
       const bytes = readUserFile(file, { what: "file", maxBytes: MAX_GUEST_IO_BYTES, hint: "pass a regular file", limitHint: "one write takes at most 64 MiB: split it, writing each part at its offset" });
-      const r = await call("guestWrite", { name, namespace, offset, base64: bytes.toString("base64") }, { state: stateOf(o) });
+      const r = await call("guestWrite", { name, namespace, offset, base64: bytes.toString("base64") }, where(ctx, o));
       print(ctx, o.json, r, () => `Wrote ${r.written} bytes at ${offset} of ${termText(namespace)}`);
     });
   probe(stateful(guest.command("read").argument("<name>").argument("<namespace>", "uuid or name").argument("<offset>", "byte offset", offsetArg).argument("<length>", "bytes", lengthArg)))
     .description(summary("guestRead")).option("--out <file>", "write the bytes to a file instead of stdout")
     .addHelpText("after", examples("vnvdimm guest read vm1 data 0 21", "vnvdimm guest read vm1 data 0x1000 4096 --out block.bin"))
     .action(async (name: string, namespace: string, offset: bigint, length: number, o: { state?: string; json: boolean; out?: string; probe: boolean }) => {
-      const r = await call("guestRead", { name, namespace, offset, length, probe: o.probe }, { state: stateOf(o) });
+      const r = await call("guestRead", { name, namespace, offset, length, probe: o.probe }, where(ctx, o));
       const bytes = Buffer.from(r.base64, "base64");
       if (o.out) {
         try { writeFileSync(o.out, bytes); } catch (e) { throw fsUserError(e) ?? e; }
@@ -171,7 +186,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .addHelpText("after", "\nThe command runs under the guest's busybox sh as root, with ndctl, daxctl and mkfs.ext4.\n" +
       examples("vnvdimm guest exec vm1 -- ndctl list -N -v", "vnvdimm guest exec vm1 -- sh -c 'mount -o dax /dev/pmem0 /mnt && ls /mnt'"))
     .action(async (name: string, command: string[], o: { state?: string; json: boolean }) => {
-      const r = await call("guestExec", { name, argv: command }, { state: stateOf(o) });
+      const r = await call("guestExec", { name, argv: command }, where(ctx, o));
       const stdout = Buffer.from(r.stdout, "base64").toString("utf8"), stderr = Buffer.from(r.stderr, "base64").toString("utf8");
       if (o.json) print(ctx, true, { status: r.status, stdout, stderr }, () => "");
       else {

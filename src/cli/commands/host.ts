@@ -1,10 +1,10 @@
-// `vnvdimm host init|status|mce`.
+// `vnvdimm host init|status|stop|add-dimm|mce`.
 import { Option, type Command as Cli } from "commander";
 import { ROUTE_META, SUMMARY, UserError } from "../../api/client.js";
 import { hexn, human, table } from "../table.js";
 import { termLines, termText } from "../terminal-text.js";
-import { call, findDaemon } from "../transport.js";
-import { examples, intArg, mgmtArg, print, progress, shortPath, stateful, stateOf, type Ctx } from "./shared.js";
+import { call, findDaemon, stopHost } from "../transport.js";
+import { examples, intArg, mgmtArg, print, progress, shortPath, stateful, stateOf, where, type Ctx } from "./shared.js";
 
 type StatusView = {
   state: string; spec: string; pmemMgmt: string;
@@ -33,8 +33,10 @@ export function registerHost(program: Cli, ctx: Ctx): void {
         return;
       }
       const d = await findDaemon(stateOf(o));
-      // Recreating media under a daemon that serves them would pull them from under its domains.
-      if (d) throw new UserError("conflict", `vnvdimm up is serving ${stateOf(o)} (pid ${d.pid}); host init would replace its media`, "stop it first (Ctrl-C), or pass another --state", 1, "daemon.running");
+      // Recreating media under a host that serves them would pull them from under its domains. One a CLI
+      // started on first use is stopped first; a user's `vnvdimm up` is theirs to stop.
+      if (d && !d.background) throw new UserError("conflict", `vnvdimm up is serving ${stateOf(o)} (pid ${d.pid}); host init would replace its media`, "stop it first (Ctrl-C or `vnvdimm host stop`), or pass another --state", 1, "daemon.running");
+      if (d) await stopHost(stateOf(o), d);
       const { hostInitCommand } = await import("../../api/index.js");
       const r = await hostInitCommand.run({ state: stateOf(o), force: o.force, pmemMgmt: o.pmemMgmt, onProgress: progress(ctx, "creating NVDIMMs"), ...(o.spec ? { specFile: o.spec } : {}) });
       print(ctx, o.json, r, () => [`Created host "${termText(r.spec.name)}" in ${termText(shortPath(r.state))} (pmem_mgmt=${o.pmemMgmt})`,
@@ -46,8 +48,22 @@ export function registerHost(program: Cli, ctx: Ctx): void {
     .addOption(new Option("--pmem-mgmt <where>", "boot with pmem_mgmt=ram|pmem instead of the host's setting").argParser(mgmtArg))
     .addHelpText("after", examples("vnvdimm host status", "vnvdimm host status --json | jq '.dimms[].namespaces'"))
     .action(async (o: { state?: string; json: boolean; pmemMgmt?: "ram" | "pmem" }) => {
-      const r = await call("getHost", { ...(o.pmemMgmt ? { pmemMgmt: o.pmemMgmt } : {}) }, { state: stateOf(o) }) as StatusView;
+      const r = await call("getHost", { ...(o.pmemMgmt ? { pmemMgmt: o.pmemMgmt } : {}) }, where(ctx, o)) as StatusView;
       print(ctx, o.json, r, () => renderStatus(r));
+    });
+
+  stateful(host.command("stop"))
+    .description(SUMMARY["host stop"])
+    .addHelpText("after", "\nA host runs for a state directory while `vnvdimm up` runs, or in the background once a command\n" +
+      "started it (its output in DIR/host.log). Stopping it powers off builtin guests (they boot again on their\n" +
+      "pages when the host next starts); qemu guests keep running. With no host running, it says so and exits 0.\n" +
+      examples("vnvdimm host stop", "vnvdimm host stop --state /var/lib/vnvdimm --json"))
+    .action(async (o: { state?: string; json: boolean }) => {
+      const state = stateOf(o);
+      const d = await findDaemon(state);
+      if (d) await stopHost(state, d);
+      print(ctx, o.json, { state, stopped: d !== undefined, pid: d?.pid ?? null },
+        () => d ? `Stopped the host for ${termText(shortPath(state))} (pid ${d.pid})` : `No host runs for ${termText(shortPath(state))}`);
     });
 
   stateful(host.command("add-dimm")).description(ROUTE_META.addHostDimm.summary)
@@ -56,7 +72,7 @@ export function registerHost(program: Cli, ctx: Ctx): void {
     .option("--label-size <size>", "its label area (default 128K)")
     .addHelpText("after", examples("vnvdimm host add-dimm --node 1 --size 2G", "vnvdimm host add-dimm --node 0 --size 4G && vnvdimm pmem reserve --dimm 2"))
     .action(async (o: { state?: string; json: boolean; node: number; size: string; labelSize?: string }) => {
-      const r = await call("addHostDimm", { node: o.node, size: o.size, ...(o.labelSize ? { labelSize: o.labelSize } : {}) }, { state: stateOf(o) });
+      const r = await call("addHostDimm", { node: o.node, size: o.size, ...(o.labelSize ? { labelSize: o.labelSize } : {}) }, where(ctx, o));
       print(ctx, o.json, r, () => `Added NVDIMM ${r.index} (handle ${hexn(r.handle)}, node ${r.node}, ${human(BigInt(r.sizeBytes))} at ${hexn(BigInt(r.spa))})` +
         (r.hotplugged ? "; the running host's dom0 reported it to the hypervisor" : "; the next boot finds it") + `\n  reserve it with \`vnvdimm pmem reserve --dimm ${r.index}\``);
     });
@@ -65,11 +81,11 @@ export function registerHost(program: Cli, ctx: Ctx): void {
     .description(ROUTE_META.injectMce.summary)
     .addHelpText("after", "\nThe page stays broken across reboots (the host's bad-block list).\n" + examples("vnvdimm host mce 0x480123", "vnvdimm host mce 4718883 --json"))
     .action(async (mfn: number, o: { state?: string; json: boolean }) => {
-      const r = await call("injectMce", { mfn }, { state: stateOf(o) });
+      const r = await call("injectMce", { mfn }, where(ctx, o));
       const name = r.domain ?? "NAME";
       const policy = r.onMce && `on_mce = "${r.onMce.policy}": ` + (r.onMce.action === "told"
         ? `its running guest marked it in its badblocks (${r.onMce.marked.join(", ")}) and runs on`
-        : `the domain was stopped${r.onMce.why ? ` (its guest could not be told: ${r.onMce.why})` : " (QEMU's NVDIMM has no ARS, so its running guest could not be told)"}; its pages stay held, and at its next boot (\`vnvdimm create\`) its guest finds the page in its namespaces' badblocks`);
+        : `the domain was stopped${r.onMce.why ? ` (its guest could not be told: ${r.onMce.why})` : " (QEMU's NVDIMM has no ARS, so its running guest could not be told)"}; its pages stay held, and at its next boot (\`vnvdimm start ${name}\`) its guest finds the page in its namespaces' badblocks`);
       const owner = r.owner === null ? (r.heldBy ? `no running domain owned it, but ${r.heldBy} holds it: its guest finds the page at its next boot` : "no domain owned it")
         : `domain ${r.domain ?? r.owner} (domid ${r.owner}) owned it; ${policy ?? (r.guestTold ? "its running guest was notified and scrubbed (`vnvdimm guest ars " + name + "`)" : "its guest finds it by ARS (`vnvdimm guest ars " + name + "`)")}`;
       print(ctx, o.json, r, () => `MFN ${hexn(r.mfn)} is broken (${r.region} region)${r.alreadyBroken ? " (it already was)" : ""}; ${owner}`);

@@ -4,7 +4,7 @@ import { ROUTE_META, UserError } from "../../api/client.js";
 import type { MapDimm, RegionRow } from "../../api/index.js";
 import { hexn, human, table } from "../table.js";
 import { call } from "../transport.js";
-import { examples, intArg, mgmtArg, print, stateful, stateOf, type Ctx } from "./shared.js";
+import { examples, intArg, mgmtArg, print, stateful, where, type Ctx } from "./shared.js";
 
 function renderRegions(rows: RegionRow[]): string {
   if (!rows.length) return "  (none)";
@@ -36,7 +36,7 @@ export function registerPmem(program: Cli, ctx: Ctx): void {
     .addHelpText("after", examples("vnvdimm pmem list", "vnvdimm pmem list --data --json"))
     .action(async (o: { state?: string; json: boolean; raw: boolean; mgmt: boolean; data: boolean }) => {
       const types = [...(o.raw ? ["raw"] : []), ...(o.mgmt ? ["mgmt"] : []), ...(o.data ? ["data"] : [])];
-      const r = await call("listPmemRegions", types.length ? { types: types.join(",") } : {}, { state: stateOf(o) });
+      const r = await call("listPmemRegions", types.length ? { types: types.join(",") } : {}, where(ctx, o));
       print(ctx, o.json, r.regions, () => renderRegions(r.regions));
     });
 
@@ -44,7 +44,7 @@ export function registerPmem(program: Cli, ctx: Ctx): void {
     .description(ROUTE_META.getPmemMap.summary)
     .addHelpText("after", examples("vnvdimm pmem map", "vnvdimm pmem map --json | jq '.dimms[0].segments'"))
     .action(async (o: { state?: string; json: boolean }) => {
-      const r = await call("getPmemMap", {}, { state: stateOf(o) });
+      const r = await call("getPmemMap", {}, where(ctx, o));
       print(ctx, o.json, r, () => renderMap(r.dimms));
     });
 
@@ -52,7 +52,7 @@ export function registerPmem(program: Cli, ctx: Ctx): void {
     .description("Set up a management region (the pmem_setup hypercall; lasts until the next boot)")
     .addHelpText("after", examples("vnvdimm pmem setup-mgmt 0x240000 0x240200"))
     .action(async (smfn: number, emfn: number, o: { state?: string; json: boolean }) => {
-      const r = await call("setupPmem", { type: "mgmt", smfn, emfn }, { state: stateOf(o) });
+      const r = await call("setupPmem", { type: "mgmt", smfn, emfn }, where(ctx, o));
       print(ctx, o.json, r, () => `Set up ${r.region.type} region ${hexn(smfn)}-${hexn(emfn)} (until the next boot)\n${renderRegions(r.regions)}`);
     });
 
@@ -62,7 +62,7 @@ export function registerPmem(program: Cli, ctx: Ctx): void {
     .addHelpText("after", "\nEach command is a host boot, so the management region must be set up by the same boot: use `pmem reserve` to persist.\n" +
       examples("vnvdimm pmem setup-data 0x240400 0x248000 0x240000 0x240200"))
     .action(async (smfn: number, emfn: number, mgmtSmfn: number, mgmtEmfn: number, o: { state?: string; json: boolean }) => {
-      const r = await call("setupPmem", { type: "data", smfn, emfn, mgmtSmfn, mgmtEmfn }, { state: stateOf(o) });
+      const r = await call("setupPmem", { type: "data", smfn, emfn, mgmtSmfn, mgmtEmfn }, where(ctx, o));
       print(ctx, o.json, r, () => `Set up data region ${hexn(smfn)}-${hexn(emfn)} (until the next boot)\n${renderRegions(r.regions)}`);
     });
 
@@ -70,7 +70,7 @@ export function registerPmem(program: Cli, ctx: Ctx): void {
     .description(ROUTE_META.forgetReservation.summary)
     .addHelpText("after", "\nNothing on the media changes. Only the host's memory that the reservation existed is dropped.\n" + examples("vnvdimm pmem forget 7d8e2c51-0b9a-4d43-9a42-93c1f5e0b6aa"))
     .action(async (uuid: string, o: { state?: string; json: boolean }) => {
-      const r = await call("forgetReservation", { uuid }, { state: stateOf(o) });
+      const r = await call("forgetReservation", { uuid }, where(ctx, o));
       print(ctx, o.json, r, () => `Forgot lost reservation ${r.uuid}; the media were not touched`);
     });
 
@@ -85,7 +85,7 @@ export function registerPmem(program: Cli, ctx: Ctx): void {
       examples("vnvdimm pmem reserve --dimm 0", "vnvdimm pmem reserve --namespace 4dafd0b8-e650-47bc-9af2-8b5bd46fd3db --mgmt ram"))
     .action(async (o: { state?: string; json: boolean; namespace?: string; dimm?: number; mgmt: "ram" | "pmem"; labels: "1.1" | "1.2"; force: boolean }) => {
       if ((o.namespace === undefined) === (o.dimm === undefined)) throw new UserError("usage", "pmem reserve needs exactly one of --namespace or --dimm", "e.g. vnvdimm pmem reserve --dimm 0");
-      const r = await call("reservePmem", { mgmt: o.mgmt, force: o.force, labels: o.labels, ...(o.namespace ? { namespace: o.namespace } : {}), ...(o.dimm !== undefined ? { dimm: o.dimm } : {}) }, { state: stateOf(o) });
+      const r = await call("reservePmem", { mgmt: o.mgmt, force: o.force, labels: o.labels, ...(o.namespace ? { namespace: o.namespace } : {}), ...(o.dimm !== undefined ? { dimm: o.dimm } : {}) }, where(ctx, o));
       print(ctx, o.json, r, () => [
         r.alreadyReserved ? `Namespace ${r.namespace.uuid} was already reserved; nothing written` : `Reserved namespace ${r.namespace.uuid}${r.namespace.created ? " (created)" : ""} on DIMM handle ${hexn(r.handle)}`,
         `  management area: ${r.record.mgmtSize ? `${human(r.record.mgmtSize)} at +${hexn(r.record.mgmtOffset)}` : "none (frame tables in RAM)"}`,

@@ -17,6 +17,8 @@ export interface Io {
 export interface Ctx {
   io: Io;
   setExit(code: number): void;
+  /** Whether a verb that finds no host starts one (transport.ts); false for the escape hatch. */
+  autostart: boolean;
 }
 
 export function sizeArg(v: string): number {
@@ -54,6 +56,11 @@ export function stateOf(o: { state?: string }): string {
     throw e;
   }
   return dir;
+}
+
+/** Where a verb runs: the state directory, and whether it may start a host there. */
+export function where(ctx: Ctx, o: { state?: string }): { state: string; autostart: boolean } {
+  return { state: stateOf(o), autostart: ctx.autostart };
 }
 
 export function print(ctx: Ctx, json: boolean, value: unknown, text: () => string): void {

@@ -13,7 +13,7 @@ import { buildBttWrites } from "../infoblock/btt-layout.js";
 import { GUIDS, guidToBytes } from "../guid.js";
 import { abstractionGuidFor, bttVersionFor, defaultSectorSize, namespaceGeometry, qemuLabelRegion } from "./geometry.js";
 import { assertProvisionable } from "./validate.js";
-import type { DataWrite, DataZeroFill, ProvisionInput, ProvisionNamespace, ProvisionPlan, ProvisionedNamespace } from "./types.js";
+import type { DataWrite, DataZeroFill, ImageCopy, ProvisionInput, ProvisionNamespace, ProvisionPlan, ProvisionedNamespace } from "./types.js";
 
 /**
  * Plans the label-area and data writes for `input.namespaces`, created in
@@ -33,8 +33,9 @@ export function planProvision(input: ProvisionInput): ProvisionPlan {
   const cookies = qemuLabelRegion(input.slot).cookies;
   const dataWrites: DataWrite[] = [];
   const zeroFills: DataZeroFill[] = [];
+  const imageCopies: ImageCopy[] = [];
   const namespaces: ProvisionedNamespace[] = [];
-  for (const spec of input.namespaces) {
+  for (const [index, spec] of input.namespaces.entries()) {
     const ns = withUuids(spec, input);
     const geometry = namespaceGeometry(ns, input.labels, input.spaBaseBytes ?? 0n);
     const name = ns.name ?? "";
@@ -53,13 +54,14 @@ export function planProvision(input: ProvisionInput): ProvisionPlan {
     const data = dataFor(ns, input, geometry.dataOffsetBytes);
     dataWrites.push(...data.writes);
     zeroFills.push(...data.zeroFills);
+    if (data.image) imageCopies.push({ namespace: index, ...data.image });
     namespaces.push({
       mode: ns.mode, name, uuid: ns.uuid!, ...(ns.mode !== "raw" ? { deviceUuid: ns.deviceUuid! } : {}),
       dpa: ns.dpa, sizeBytes: ns.sizeBytes, lbasize: geometry.lbasize, capacityBytes: geometry.capacityBytes,
       ...(geometry.dataOffsetBytes !== undefined ? { dataOffsetBytes: geometry.dataOffsetBytes } : {}),
     });
   }
-  return { labelArea: area, labelWrites, dataWrites, zeroFills, namespaces };
+  return { labelArea: area, labelWrites, dataWrites, zeroFills, imageCopies, namespaces };
 }
 
 /** ndctl generates the namespace uuid first, then the device's. */
@@ -70,7 +72,9 @@ function withUuids(ns: ProvisionNamespace, input: ProvisionInput): ProvisionName
   return { ...ns, uuid, ...(deviceUuid ? { deviceUuid } : {}) };
 }
 
-function dataFor(ns: ProvisionNamespace, input: ProvisionInput, dataoff: bigint | undefined): { writes: DataWrite[]; zeroFills: DataZeroFill[] } {
+interface NamespaceData { writes: DataWrite[]; zeroFills: DataZeroFill[]; image?: Omit<ImageCopy, "namespace"> }
+
+function dataFor(ns: ProvisionNamespace, input: ProvisionInput, dataoff: bigint | undefined): NamespaceData {
   const label = ns.name ? `"${ns.name}"` : "namespace";
   if (ns.mode === "fsdax" || ns.mode === "devdax") {
     const sb = buildPfnSb({
@@ -80,10 +84,8 @@ function dataFor(ns: ProvisionNamespace, input: ProvisionInput, dataoff: bigint 
     const writes: DataWrite[] = [{ dpa: ns.dpa + BigInt(PFN_SB_OFFSET), bytes: sb, what: `${label} ${ns.mode === "fsdax" ? "pfn" : "dax"} info block` }];
     // A BTT 2.0 block of an earlier namespace at offset 0 would be probed before ours.
     const zeroFills: DataZeroFill[] = [{ dpa: ns.dpa, sizeBytes: BigInt(PFN_SB_OFFSET), what: `${label} stale info blocks` }];
-    if (ns.image && dataoff !== undefined) {
-      writes.push({ dpa: ns.dpa + dataoff, bytes: ns.image.bytes, what: `${label} filesystem image` });
-    }
-    return { writes, zeroFills };
+    const image = ns.image && dataoff !== undefined ? { dpa: ns.dpa + dataoff, sizeBytes: ns.image.sizeBytes, what: `${label} filesystem image` } : undefined;
+    return { writes, zeroFills, ...(image ? { image } : {}) };
   }
   if (ns.mode === "sector") {
     const btt = buildBttWrites({

@@ -22,8 +22,12 @@ export interface ProvisionNamespace {
   sectorSize?: number;
   /** ndctl --align, fsdax and devdax only: 4 KiB, 2 MiB (default) or 1 GiB. */
   align?: number;
-  /** A filesystem image for an fsdax namespace, placed where its block device starts. */
-  image?: { bytes: Uint8Array };
+  /**
+   * A filesystem image for an fsdax namespace, placed where its block device
+   * starts. Only its size: the plan says where it goes (`imageCopies`) and the
+   * caller streams the bytes, so an image of gigabytes is never held whole.
+   */
+  image?: { sizeBytes: bigint };
 }
 
 export interface ProvisionInput {
@@ -60,6 +64,15 @@ export interface DataZeroFill {
   what: string;
 }
 
+/** Where a namespace's image goes; it overlaps no other write, and lands after them and before the labels. */
+export interface ImageCopy {
+  /** Index of the namespace in `ProvisionInput.namespaces`. */
+  namespace: number;
+  dpa: bigint;
+  sizeBytes: bigint;
+  what: string;
+}
+
 export interface ProvisionedNamespace {
   mode: ProvisionMode;
   name: string;
@@ -80,6 +93,7 @@ export interface ProvisionPlan {
   labelWrites: LabelWrite[];
   dataWrites: DataWrite[];
   zeroFills: DataZeroFill[];
+  imageCopies: ImageCopy[];
   namespaces: ProvisionedNamespace[];
 }
 

@@ -137,6 +137,6 @@ function checkGeometry(input: ProvisionInput, ns: ProvisionNamespace, who: strin
     push("provision.layout", `${who}: ${e.message}`, { cause: e.code });
     return;
   }
-  const imageBytes = BigInt(ns.image?.bytes.length ?? 0);
+  const imageBytes = ns.image?.sizeBytes ?? 0n;
   if (imageBytes > capacity) push("provision.image", `${who}: the ${hex(imageBytes)}-byte image does not fit the ${hex(capacity)}-byte data area`);
 }

@@ -4,3 +4,4 @@ export { checkDomainConfig, parseDomainConfig, parseVnvdimmSpec, CONFIG_MAX_CHAR
 export { formatConfig, formatVnvdimmSpec } from "./format-config.js";
 export { tokenize, type Token } from "./lexer.js";
 export * from "./types.js";
+export { DEFAULT_ALIGN_BYTES, DEFAULT_SECTOR_SIZE } from "./spec-rules.js";

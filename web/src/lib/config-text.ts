@@ -41,8 +41,3 @@ export function configText(f: DomainForm): string {
   lines.push(specs.length ? `vnvdimms = [ ${specs.join(",\n             ")} ]` : "vnvdimms = []");
   return lines.join("\n") + "\n";
 }
-
-/** The config that starts a stopped domain again: `create` finds it by name and maps the pages it holds. */
-export function restartConfigText(name: string, memoryMiB: number, backend: string): string {
-  return `name = "${name}"\nmemory = ${memoryMiB}\nbackend = "${backend}"\n`;
-}
