@@ -112,6 +112,8 @@ async function serve(o: UpOptions, lock: { release(): void }, imagesDir: string 
   if (!haveWeb) warn(`the dashboard is not built (no ${join(webDir, "index.html")}); the API works, and \`npm run build\` builds it`);
   // The living host: booted once, kept while this process serves the state directory.
   const live = LiveHost.boot(o.state);
+  // A reservation that vanished while no host ran takes its domains' pages with it: say so before anything else.
+  for (const l of live.toolstack.booted.lost) warn(`LOST RESERVATION ${l.uuid} on dimm handle 0x${l.handle.toString(16)}: ${l.found}; see \`vnvdimm host status\``);
   let requestStop!: (why: StopReason) => void;
   const stopRequested = new Promise<StopReason>((resolve) => { requestStop = resolve; });
   let socket: string | undefined = daemonPaths(o.state).socket;

@@ -59,6 +59,7 @@ describe("a lost reservation in the dashboard", { skip, timeout: 120_000 }, () =
     const item = banner.locator(`li[data-reservation="${lostUuid}"]`);
     assert.match(await item.innerText(), /damaged \(rsv\.checksum\)/);
     assert.match(await banner.innerText(), /vnvdimm pmem forget UUID/);
+    assert.match(daemon.stderr(), new RegExp(`LOST RESERVATION ${lostUuid} on dimm handle 0x[0-9a-f]+: its record is damaged`), "vnvdimm up says it when it starts");
     // The rest of the page still works: DIMM 1's reservation is intact.
     await page.locator(".dimm").first().waitFor();
   });
