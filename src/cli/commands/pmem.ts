@@ -59,7 +59,7 @@ export function registerPmem(program: Cli, ctx: Ctx): void {
   stateful(pmem.command("setup-data").argument("<smfn>", "first MFN", intArg).argument("<emfn>", "MFN after the last", intArg)
     .argument("<mgmt_smfn>", "its management region's first MFN", intArg).argument("<mgmt_emfn>", "its management region's end MFN", intArg))
     .description("Set up a data region with its management region (pmem_setup; lasts until the next boot)")
-    .addHelpText("after", "\nEach command is a host boot, so the management region must be set up by the same boot: use `pmem reserve` to persist.\n" +
+    .addHelpText("after", "\nThe regions last until the living host stops (`vnvdimm host stop`), as in Xen until a reboot: use `pmem reserve` to persist.\n" +
       examples("vnvdimm pmem setup-data 0x240400 0x248000 0x240000 0x240200"))
     .action(async (smfn: number, emfn: number, mgmtSmfn: number, mgmtEmfn: number, o: { state?: string; json: boolean }) => {
       const r = await call("setupPmem", { type: "data", smfn, emfn, mgmtSmfn, mgmtEmfn }, where(ctx, o));
