@@ -18,13 +18,14 @@ const MiB = 1 << 20;
 const GiB = 1024 * MiB;
 
 /** Runs the CLI; `maxRssKiB` is its peak RSS (getrusage at exit, as VmHWM), through a preload that writes it to a file. */
+/** The CLI doing the work in its own process (no background host), so that its RSS and a crash point are the work's. */
 function vnv(dir: string, env: Record<string, string>, ...args: string[]): { status: number | null; signal: string | null; stdout: string; stderr: string; maxRssKiB: number; seconds: number } {
   const preload = join(dir, "rss.cjs");
   const out = join(dir, "rss.txt");
   if (!existsSync(preload)) writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(out)}, String(process.resourceUsage().maxRSS)));\n`);
   writeFileSync(out, "0");
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ["-r", preload, bin, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ["-r", preload, bin, ...args], { encoding: "utf8", env: { ...process.env, VNVDIMM_NO_AUTOSTART: "1", ...env } });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, maxRssKiB: Number(readFileSync(out, "utf8")), seconds };
 }

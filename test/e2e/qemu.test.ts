@@ -305,7 +305,11 @@ test("boot B: after a destroy and a recreate by a new vnvdimm process, a new gue
     });
   } finally { b.close(); }
 
-  const created = vnvdimmProcess("create", join(dir, "pre.cfg"));
+  // The domain now holds the vNVDIMM hotplugged in boot A, which pre.cfg lacks: `create pre.cfg` is refused, `start` uses what it holds.
+  const refused = vnvdimmProcess("create", join(dir, "pre.cfg"));
+  assert.equal(refused.status, 1, refused.stderr);
+  assert.match(refused.stderr, /holds vNVDIMM hot .*which the config lacks/);
+  const created = vnvdimmProcess("start", "pre");
   assert.equal(created.status, 0, created.stderr);
   assert.match(created.stdout, /on the same pages/);
   const listed = vnvdimmProcess("list");
