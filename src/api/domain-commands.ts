@@ -4,7 +4,7 @@
 // vnvdimm's probe guest about the same domain instead.
 import {
   ConfigError, LifecycleError, LedgerError, ProvisionError, QemuDomainError, attachToDomain, createDomain, deleteDomain, destroyRunningDomain,
-  detachFromDomain, listDomainsLive, openGuest, qemuConsoleSocket, startStoppedDomain, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult, type ImagePolicy,
+  detachFromDomain, listDomainsLive, awaitBoot, openGuest, qemuConsoleSocket, startStoppedDomain, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult, type ImagePolicy,
 } from "../toolstack/index.js";
 import { AgentError, LockTimeoutError, type BuiltinDomain, QemuArgvError, QemuGuestError, QemuLaunchError, QmpError, SetupError, shellQuote, type QemuGuest } from "../backends/index.js";
 import { GuestMemoryFault, NamespaceIoError } from "../devicemodel/index.js";
@@ -25,7 +25,7 @@ const LIFECYCLE_CODES: Record<LifecycleError["code"], UserErrorCode> = {
 function toUserError(e: unknown): never {
   if (e instanceof UserError) throw e;
   if (e instanceof SetupError) throw setupUserError(e);
-  if (e instanceof QemuDomainError) throw new UserError(e.code === "qemu.unplug" ? "conflict" : "invalid-input", e.message, e.hint, 1, e.code);
+  if (e instanceof QemuDomainError) throw new UserError(e.code === "qemu.unplug" ? "conflict" : "invalid-input", e.message, e.hint, 1, e.code, e.detail);
   if (e instanceof QemuLaunchError) throw new UserError(e.code === "qemu.path" ? "io" : "invalid-input", e.message, e.hint, e.code === "qemu.path" ? 2 : 1, e.code);
   if (e instanceof QemuArgvError) throw new UserError("invalid-input", `Cannot build the QEMU command line: ${e.message}`, undefined, 1);
   if (e instanceof QemuGuestError) throw new UserError(e.code === "guest.no-namespace" ? "not-found" : "invalid-input", e.message, e.hint, e.code === "guest.no-namespace" ? 2 : 1, e.code);
@@ -74,20 +74,25 @@ export interface CreateInput extends StateInput {
   backend?: Backend;
   /** Where image= files may come from; default any file the caller can read (see ImagePolicy). */
   images?: ImagePolicy;
+  /** Seconds a qemu guest gets to boot before create fails (DEFAULT_BOOT_TIMEOUT_S); 0 returns once QEMU runs. */
+  bootTimeoutS?: number;
 }
 export const createCommand: Command<CreateInput, CreateResult> = {
   name: "create", summary: SUMMARY["create"],
-  run: (i) => synced(i, () => wrap(() => createDomain(i.state, {
+  run: (i) => syncedAsync(i, () => wrapAsync(async () => awaitBoot(i.state, createDomain(i.state, {
     configText: i.config, ...(i.configFile ? { configFile: i.configFile } : {}), force: i.force ?? false, ...(i.backend ? { backend: i.backend } : {}),
     ...(i.images ? { images: i.images } : {}),
     ...(i.live ? { host: i.live.toolstack } : {}),
-  }))),
+  }), bootWait(i)))),
 };
 
-export const startCommand: Command<StateInput & { name: string; backend?: Backend }, CreateResult> = {
+export const startCommand: Command<StateInput & { name: string; backend?: Backend; bootTimeoutS?: number }, CreateResult> = {
   name: "start", summary: SUMMARY["start"],
-  run: (i) => synced(i, () => wrap(() => startStoppedDomain(i.state, i.name, { ...(i.backend ? { backend: i.backend } : {}), ...(i.live ? { host: i.live.toolstack } : {}) }))),
+  run: (i) => syncedAsync(i, () => wrapAsync(async () => awaitBoot(i.state,
+    startStoppedDomain(i.state, i.name, { ...(i.backend ? { backend: i.backend } : {}), ...(i.live ? { host: i.live.toolstack } : {}) }), bootWait(i)))),
 };
+
+const bootWait = (i: { bootTimeoutS?: number }) => (i.bootTimeoutS !== undefined ? { timeoutS: i.bootTimeoutS } : {});
 
 /** Runs a mutation, then brings the living host (if this process is one) in line with what it changed, even when it failed half-way. */
 function synced<T>(i: StateInput, fn: () => T): T {

@@ -12,16 +12,22 @@ export class UserError extends Error {
   readonly exit: number;
   /** The lower layer's own code (e.g. `domain.running`), for scripts that branch on it. */
   readonly reason: string | undefined;
-  constructor(code: UserErrorCode, message: string, hint?: string, exit = 2, reason?: string) {
+  /** Lines quoted from elsewhere (a guest's console), shown after the message; front ends escape them as data. */
+  readonly detail: readonly string[];
+  constructor(code: UserErrorCode, message: string, hint?: string, exit = 2, reason?: string, detail: readonly string[] = []) {
     super(message);
     this.name = "UserError";
     this.code = code;
     this.hint = hint;
     this.exit = exit;
     this.reason = reason;
+    this.detail = detail;
   }
   toJSON(): object {
-    return { error: this.code, ...(this.reason ? { reason: this.reason } : {}), message: this.message, ...(this.hint ? { hint: this.hint } : {}), exit: this.exit };
+    return {
+      error: this.code, ...(this.reason ? { reason: this.reason } : {}), message: this.message, ...(this.detail.length ? { detail: this.detail } : {}),
+      ...(this.hint ? { hint: this.hint } : {}), exit: this.exit,
+    };
   }
 }
 
@@ -46,8 +52,9 @@ export function userErrorFromJson(body: unknown, exit = 2): UserError | undefine
   const b = body as Record<string, unknown>;
   if (typeof b["error"] !== "string" || typeof b["message"] !== "string" || !(b["error"] in HTTP_STATUS)) return undefined;
   const code = typeof b["exit"] === "number" ? b["exit"] : exit;
+  const detail = Array.isArray(b["detail"]) ? b["detail"].filter((l): l is string => typeof l === "string") : [];
   return new UserError(b["error"] as UserErrorCode, b["message"], typeof b["hint"] === "string" ? b["hint"] : undefined, code,
-    typeof b["reason"] === "string" ? b["reason"] : undefined);
+    typeof b["reason"] === "string" ? b["reason"] : undefined, detail);
 }
 
 const FS_WHY: Record<string, string> = {

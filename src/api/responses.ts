@@ -128,7 +128,8 @@ export const listOutput = z.strictObject({
 
 export const createOutput = z.strictObject({
   name: z.string(), domid: nat, recreated: z.boolean(), extents: z.array(extent), backend: z.enum(["builtin", "qemu"]),
-  qemu: z.strictObject({ pid: nat, accel: z.string(), console: z.string(), badPages: nat.describe("broken pages its guest is given as badblocks at this boot") }).optional(),
+  qemu: z.strictObject({ pid: nat, accel: z.string(), console: z.string(), badPages: nat.describe("broken pages its guest is given as badblocks at this boot"),
+    bootMs: nat.optional().describe("how long its guest took to boot (its agent's READY); absent when the call did not wait (bootTimeoutS 0)") }).optional(),
 });
 
 export const destroyOutput = z.strictObject({

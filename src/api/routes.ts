@@ -82,6 +82,8 @@ const u64 = (what: string) => z.union([z.number(), z.bigint(), z.string()]).tran
 });
 const domainName = z.string().min(1).max(128).describe("domain name");
 const force = z.boolean().optional().describe("overwrite what would otherwise be refused (its data is lost)");
+const bootTimeoutS = z.number().int().min(0).max(3600).optional()
+  .describe("seconds a qemu guest gets to boot before the call fails and leaves the domain stopped (default 180); 0 answers once QEMU runs, without waiting for the guest");
 // A query string carries text; a JSON body a boolean.
 const probe = z.union([z.boolean(), z.enum(["true", "false", "1", "0"])]).optional()
   .transform((v) => v === true || v === "true" || v === "1")
@@ -194,10 +196,12 @@ export const routes = [
       configFile: z.string().max(4096).optional().describe("where the text came from, used only in messages"),
       backend: z.enum(["builtin", "qemu"]).optional().describe("overrides the config's backend = (qemu: a real Linux guest; see `vnvdimm setup qemu`)"),
       force,
+      bootTimeoutS,
     }).strict(),
     output: out.createOutput,
     run: (i, { state, live, images }) => createCommand.run({
       state, live, config: i.config, force: i.force ?? false, images, ...(i.configFile ? { configFile: i.configFile } : {}), ...(i.backend ? { backend: i.backend } : {}),
+      ...(i.bootTimeoutS !== undefined ? { bootTimeoutS: i.bootTimeoutS } : {}),
     }),
     status: (o) => (o.recreated ? 200 : 201),
     statuses: [201, 200],
@@ -208,9 +212,10 @@ export const routes = [
     input: z.object({
       name: domainName,
       backend: z.enum(["builtin", "qemu"]).optional().describe("start it with this backend from now on (the same pages either way)"),
+      bootTimeoutS,
     }).strict(),
     output: out.createOutput,
-    run: (i, { state, live }) => startCommand.run({ state, live, name: i.name, ...(i.backend ? { backend: i.backend } : {}) }),
+    run: (i, { state, live }) => startCommand.run({ state, live, name: i.name, ...(i.backend ? { backend: i.backend } : {}), ...(i.bootTimeoutS !== undefined ? { bootTimeoutS: i.bootTimeoutS } : {}) }),
     change: (i) => ({ kind: "domain.started", domain: i.name }),
   }),
   route({

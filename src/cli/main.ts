@@ -8,7 +8,7 @@ import { SUMMARY, UserError, packageVersion } from "../api/client.js";
 import { toJson } from "./json.js";
 import { renderAcpi } from "./render-acpi.js";
 import { renderLabels } from "./render-labels.js";
-import { termLines } from "./terminal-text.js";
+import { termLines, termText } from "./terminal-text.js";
 import { autostartByDefault } from "./transport.js";
 import { examples, intArg, sizeArg, type Io } from "./commands/shared.js";
 import { registerHost } from "./commands/host.js";
@@ -102,6 +102,13 @@ export function buildCli(io: Io, setExit: (code: number) => void, o: RunOptions 
   return program;
 }
 
+/** How a user error prints: its line, the lines it quotes, its hint. */
+export function userErrorText(e: UserError): string {
+  // Quoted lines are data (a guest's console): every control character escaped, each line marked as a quote.
+  const quoted = e.detail.map((l) => `\n  | ${termText(l)}`).join("");
+  return `vnvdimm: ${termLines(e.message)}${quoted}${e.hint ? `\n  hint: ${termLines(e.hint)}` : ""}\n`;
+}
+
 /** Runs the CLI and returns its exit status; never lets a stack trace reach the user for bad input. */
 export async function run(argv: string[], io: Io = defaultIo, o: RunOptions = {}): Promise<number> {
   let code = 0;
@@ -116,7 +123,7 @@ export async function run(argv: string[], io: Io = defaultIo, o: RunOptions = {}
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof UserError) {
-      io.err(`vnvdimm: ${termLines(e.message)}${e.hint ? `\n  hint: ${termLines(e.hint)}` : ""}\n`);
+      io.err(userErrorText(e));
       // Scripts reading --json get the error as JSON too: the same body the HTTP API sends.
       if (argv.includes("--json")) io.out(toJson(e) + "\n");
       return e.exit;

@@ -18,6 +18,7 @@ const ERROR_SCHEMA = {
     error: { type: "string", enum: Object.keys(HTTP_STATUS) },
     reason: { type: "string", description: "the lower layer's own code, e.g. domain.running" },
     message: { type: "string", description: "one line" },
+    detail: { type: "array", items: { type: "string" }, description: "lines quoted from elsewhere, as they are (a guest's console when it did not boot)" },
     hint: { type: "string", description: "what to do about it" },
     exit: { type: "integer", description: "the CLI's exit status for the same error" },
   },

@@ -10,6 +10,7 @@ export * from "./recreate.js";
 export * from "./guest-session.js";
 export * from "./qemu-domain.js";
 export * from "./backend-lifecycle.js";
+export * from "./boot-wait.js";
 export * from "./scrub.js";
 export * from "./page-holders.js";
 export * from "./live-host.js";

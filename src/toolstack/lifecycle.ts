@@ -118,8 +118,11 @@ function save(state: string, l: Ledger): Ledger {
 
 export interface CreateResult {
   name: string; domid: number; recreated: boolean; extents: LedgerExtent[]; backend: "builtin" | "qemu";
-  /** For the qemu backend: the QEMU process, where its guest's console goes, and how many broken pages its guest gets as badblocks. */
-  qemu?: { pid: number; accel: string; console: string; badPages: number };
+  /**
+   * For the qemu backend: the QEMU process, where its guest's console goes, how many broken pages its guest gets as badblocks,
+   * and how long its guest took to boot (set by awaitBoot; absent when nothing waited).
+   */
+  qemu?: { pid: number; accel: string; console: string; badPages: number; bootMs?: number };
 }
 
 /**

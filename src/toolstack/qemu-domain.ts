@@ -19,7 +19,9 @@ import { vcpusOf } from "./recreate.js";
 const PAGE = BigInt(PAGE_BYTES);
 
 export class QemuDomainError extends Error {
-  constructor(readonly code: "qemu.extent" | "qemu.hotplug" | "qemu.not-running" | "qemu.unplug" | "qemu.agent", message: string, readonly hint?: string) {
+  /** `detail`: lines quoted from elsewhere (the guest's console), printed after the message. */
+  constructor(readonly code: "qemu.extent" | "qemu.hotplug" | "qemu.not-running" | "qemu.unplug" | "qemu.agent" | "qemu.boot", message: string, readonly hint?: string,
+    readonly detail: readonly string[] = []) {
     super(message);
     this.name = "QemuDomainError";
   }
@@ -90,6 +92,8 @@ export function startQemuDomain(state: string, b: BootedHost, d: LedgerDomain, r
     name: d.name, ramMiB: d.memoryMiB, vcpus: vcpusOf(d), slots: layout.slots, maxmemBytes: layout.maxmemBytes, nodes, accel,
     kernel: image.kernel, initrd: image.initrd, agentScript: p.agentScript, badblocksFile: p.badblocks, consoleLog: p.console, consoleSocket: p.consoleSocket, agentSocket: p.agent, qmpSocket: p.qmp, pidFile: p.pid,
     nvdimms: held.map((e) => qemuNvdimm(b, layout, e)),
+    // Test-only: a kernel parameter that makes the boot fail (test/e2e/qemu-boot.test.ts).
+    ...(process.env["VNVDIMM_TEST_KERNEL_APPEND"] ? { extraAppend: process.env["VNVDIMM_TEST_KERNEL_APPEND"] } : {}),
   });
   const pid = launchQemu(p, argv);
   const record: QemuRunRecord = {

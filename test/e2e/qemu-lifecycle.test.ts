@@ -41,7 +41,7 @@ function qemuGot(): { smp: string; m: string } {
 }
 
 test("vcpus reaches QEMU, and a restart takes the edited config's memory and vcpus", { skip, timeout: 300_000 }, async () => {
-  await ok("create", config("memory = 192"), ...st());
+  await ok("create", config("memory = 192"), "--no-wait", ...st());
   assert.deepEqual(qemuGot(), { smp: "1", m: "192M" }, "no vcpus = means one, as xl");
   await ok("destroy", "q", ...st());
 
@@ -55,7 +55,7 @@ test("vcpus reaches QEMU, and a restart takes the edited config's memory and vcp
   assert.ok(memKiB! > 128 * 1024 && memKiB! <= 256 * 1024, `MemTotal ${memKiB} kB for memory = 256`);
   await ok("destroy", "q", ...st());
 
-  await ok("start", "q", ...st());
+  await ok("start", "q", "--no-wait", ...st());
   assert.deepEqual(qemuGot(), { smp: "2", m: "256M" }, "start uses the stored config");
   await ok("destroy", "q", ...st());
 });

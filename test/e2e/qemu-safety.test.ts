@@ -65,7 +65,7 @@ async function killQemu(name: string): Promise<void> {
 const status = (name: string) => listDomains(h.state).domains.find((d) => d.name === name)?.status;
 
 test("on_mce = \"stop\" (the default): the domain stops at once, its next boot finds the page in its badblocks, and after a kill -9 of QEMU every verb agrees it crashed", { skip, timeout: 600_000 }, async () => {
-  await ok("create", h.cfg("m", "'size=64M, namespace=fsdax:data'"), "--backend", "qemu", ...st());
+  await ok("create", h.cfg("m", "'size=64M, namespace=fsdax:data'"), "--backend", "qemu", "--no-wait", ...st());
   const v = extent("m", "vnvdimm0");
   // Past the fsdax info block (the first 2 MiB): a page the guest's /dev/pmem0 reads.
   const bad = v.smfn + 1024;
@@ -87,7 +87,7 @@ test("on_mce = \"stop\" (the default): the domain stops at once, its next boot f
   await killQemu("m");
   assert.equal(status("m"), "crashed");
   assert.match(await ok("list", ...st()), /m\s+\S+\s+crashed[\s\S]*m: its QEMU exited without a destroy/);
-  assert.match(await ok("create", h.cfg("m", "'size=64M, namespace=fsdax:data'"), ...st()), /Started domain m .*on the same pages/, "create starts a crashed domain again");
+  assert.match(await ok("create", h.cfg("m", "'size=64M, namespace=fsdax:data'"), "--no-wait", ...st()), /Started domain m .*on the same pages/, "create starts a crashed domain again");
   assert.equal(status("m"), "running");
   await killQemu("m");
   assert.match(await ok("destroy", "m", ...st()), /Stopped domain m \(QEMU had already exited\)/);

@@ -2,7 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { QemuDomainError, checkHotplugFits } from "../../src/toolstack/index.js";
-import { bootReport, isReady, type QemuRunRecord, type QemuVnvdimm } from "../../src/backends/index.js";
+import { UserError, userErrorFromJson } from "../../src/api/index.js";
+import { userErrorText } from "../../src/cli/main.js";
+import { bootReport, consoleTail, isReady, type QemuRunRecord, type QemuVnvdimm } from "../../src/backends/index.js";
 
 const GiB = 1n << 30n, MiB = 1n << 20n;
 const rec: QemuRunRecord = {
@@ -33,4 +35,20 @@ test("the boot report and READY come from the console, only when complete", () =
   assert.ok(isReady(c));
   assert.equal(bootReport(c.slice(0, c.indexOf("@@@VNVDIMM-BOOT-END"))), undefined);
   assert.ok(!isReady("vnvdimm-guest: Linux 6.1\n"));
+});
+
+test("a failed boot quotes the console: its last lines, or the lines up to a kernel panic; no CRs or blank lines", () => {
+  const lines = Array.from({ length: 12 }, (_, i) => `line ${i}\r`);
+  assert.deepEqual(consoleTail(lines.join("\n") + "\n\r\n", 3), ["line 9", "line 10", "line 11"]);
+  const panic = ["a", "b", "Kernel panic - not syncing: VFS: Unable to mount root fs", "CPU: 0", "Call Trace:", " x+0x1", " y+0x2"].join("\r\n");
+  assert.deepEqual(consoleTail(panic, 3), ["a", "b", "Kernel panic - not syncing: VFS: Unable to mount root fs"], "the trace after the panic says less than the lines before it");
+  assert.deepEqual(consoleTail(panic.split("\r\n").slice(2).join("\n"), 3), ["Kernel panic - not syncing: VFS: Unable to mount root fs", "CPU: 0", "Call Trace:"], "a panic on the first line: what follows it");
+  assert.deepEqual(consoleTail("", 8), []);
+});
+
+test("quoted console lines travel as an error's detail and print escaped, one per line, before the hint", async () => {
+  const e = new UserError("invalid-input", "The guest of domain x did not boot", "see the console", 1, "qemu.boot", ["\x1b]0;pwned\x07 panic", "plain"]);
+  const back = userErrorFromJson(JSON.parse(JSON.stringify(e)));
+  assert.deepEqual(back?.detail, e.detail, "the API keeps the exact lines");
+  assert.equal(userErrorText(e), "vnvdimm: The guest of domain x did not boot\n  | \\x1b]0;pwned\\x07 panic\n  | plain\n  hint: see the console\n");
 });

@@ -38,6 +38,8 @@ export interface QemuDomainSpec {
   agentScript: string;
   /** The broken pages for the agent to mark (badblocks.ts). */
   badblocksFile: string;
+  /** More kernel parameters, after vnvdimm's own (tests use it to make a boot fail). */
+  extraAppend?: string;
   consoleLog: string;
   /** The console's unix socket (`vnvdimm console`); QEMU logs the guest's output to consoleLog whether or not anyone is attached. */
   consoleSocket: string;
@@ -125,7 +127,7 @@ export function buildQemuArgv(s: QemuDomainSpec): string[] {
     argv.push("-object", propsText(backendProps(d), "qom-type"), "-device", propsText(deviceProps(d), "driver"));
   }
   argv.push(
-    "-kernel", s.kernel, "-initrd", s.initrd, "-append", "console=ttyS0 panic=-1 quiet",
+    "-kernel", s.kernel, "-initrd", s.initrd, "-append", `console=ttyS0 panic=-1 quiet${s.extraAppend ? ` ${s.extraAppend}` : ""}`,
     "-fw_cfg", `name=opt/vnvdimm/agent,file=${optValue(s.agentScript)}`,
     "-fw_cfg", `name=opt/vnvdimm/badblocks,file=${optValue(s.badblocksFile)}`,
     // seccomp: no obsolete syscalls, no scheduler or resource-limit changes. spawn= and

@@ -24,6 +24,23 @@ export function bootReport(consoleText: string): string | undefined {
 
 export const isReady = (consoleText: string): boolean => consoleText.includes(READY_MARK);
 
+const PANIC = /Kernel panic - not syncing/;
+
+/**
+ * Up to `n` non-blank lines that say why a boot failed, as the guest wrote
+ * them but for the serial line's CRs: the last ones, or, after a kernel
+ * panic, the ones that end with the panic line where there are enough before
+ * it (the call trace after it says less than the lines before it).
+ */
+export function consoleTail(consoleText: string, n: number): string[] {
+  const lines = consoleText.split("\n").map((l) => l.replace(/\r+$/, "").replace(/\s+$/, "")).filter((l) => l.trim() !== "");
+  let panic = -1;
+  lines.forEach((l, i) => { if (PANIC.test(l)) panic = i; });
+  if (panic < 0) return lines.slice(-n);
+  const start = Math.max(0, panic + 1 - n);
+  return lines.slice(start, start + n);
+}
+
 /** Waits until the agent is READY; false when `alive()` turns false or time runs out. */
 export async function waitReady(path: string, alive: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,7 @@ import { DEFAULT_BODY_LIMIT, MAX_GUEST_IO_BYTES, ROUTE_META, fsUserError, readUs
 import { hexn, human, table } from "../table.js";
 import { termLines, termText } from "../terminal-text.js";
 import { call } from "../transport.js";
-import { examples, print, progress, shortPath, stateful, where, type Ctx } from "./shared.js";
+import { examples, print, progress, shortPath, stateful, ticking, where, type Ctx } from "./shared.js";
 
 /** A scrub's progress bar on a terminal, one per extent. */
 function progressOf(ctx: Ctx): (label: string, done: number, total: number) => void {
@@ -38,35 +38,65 @@ const MAX_CONFIG_BYTES = DEFAULT_BODY_LIMIT / 2;
 
 const summary = (id: RouteId) => ROUTE_META[id].summary;
 
-type Started = { name: string; domid: number; backend: string; recreated: boolean; extents: { id: string; slot: number; smfn: number; nrPages: number; nrLabelPages: number; node: number }[]; qemu?: { pid: number; accel: string; console: string; badPages: number } };
+type Started = { name: string; domid: number; backend: string; recreated: boolean; extents: { id: string; slot: number; smfn: number; nrPages: number; nrLabelPages: number; node: number }[]; qemu?: { pid: number; accel: string; console: string; badPages: number; bootMs?: number } };
+
+/** The default of --boot-timeout: $VNVDIMM_BOOT_TIMEOUT (seconds), else the API's own default. */
+function bootTimeoutDefault(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = env["VNVDIMM_BOOT_TIMEOUT"];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+function secondsArg(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) > 3600) throw new InvalidArgumentError("expected whole seconds, at most 3600 (0: do not wait)");
+  return Number(v);
+}
+
+/** --boot-timeout and --no-wait, for create and start. */
+function bootOptions(c: Cli): Cli {
+  return c.addOption(new Option("--boot-timeout <seconds>", "seconds a qemu guest gets to boot (its agent's READY) before the command fails and leaves the domain stopped; default $VNVDIMM_BOOT_TIMEOUT or 180").argParser(secondsArg))
+    .option("--no-wait", "return once QEMU runs, without waiting for the guest to boot");
+}
+
+function bootTimeoutOf(o: { bootTimeout?: number; wait: boolean }): { bootTimeoutS?: number } {
+  const s = o.wait ? o.bootTimeout ?? bootTimeoutDefault() : 0;
+  return s !== undefined ? { bootTimeoutS: s } : {};
+}
 
 /** What create and start print: the domain, its extents, and for qemu its process and console. */
 function createdText(r: Started): string {
   return `${r.recreated ? "Started" : "Created"} domain ${r.name} (domid ${r.domid}, backend ${r.backend})${r.recreated ? " on the same pages" : ""}\n` +
     table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])) +
-    (r.qemu ? `\nQEMU pid ${r.qemu.pid} (${r.qemu.accel}); guest console: ${shortPath(r.qemu.console)}` : "") +
+    (r.qemu ? `\nQEMU pid ${r.qemu.pid} (${r.qemu.accel}); ${r.qemu.bootMs !== undefined ? `the guest booted in ${Math.round(r.qemu.bootMs / 1000)} s` : "the guest is booting"}; guest console: ${shortPath(r.qemu.console)}` : "") +
     (r.qemu?.badPages ? `\n${r.qemu.badPages} broken page${r.qemu.badPages > 1 ? "s" : ""} under its vNVDIMMs go${r.qemu.badPages > 1 ? "" : "es"} into its guest's badblocks at boot (QEMU's NVDIMM has no ARS); the console says where each was marked` : "");
 }
 
 export function registerDomains(program: Cli, ctx: Ctx): void {
-  stateful(program.command("create").argument("<config>", "xl-style domain config"))
+  bootOptions(stateful(program.command("create").argument("<config>", "xl-style domain config")))
     .description(summary("createDomain"))
     .option("--force", "provision over label areas that hold labels vnvdimm did not write for this domain (their data is lost)", false)
     .addHelpText("after", `\nExample config:\n  name = "vm1"\n  memory = 2048\n  vnvdimms = [ 'size=1G, node=0, namespace=fsdax:data, labels=v1.2' ]\n` +
       examples("vnvdimm create vm1.cfg", "vnvdimm create vm1.cfg --backend qemu   # a real Linux guest (see `vnvdimm setup qemu`)",
         "vnvdimm create vm1.cfg --json   # again after `destroy`: starts it on the same pages, with the config's memory, vcpus, on_mce"))
     .addOption(new Option("--backend <backend>", "builtin (the probe guest) or qemu (a real Linux guest; see `vnvdimm setup qemu`); default: the config's backend=").argParser(backendArg))
-    .action(async (file: string, o: { state?: string; json: boolean; force: boolean; backend?: "builtin" | "qemu" }) => {
+    .action(async (file: string, o: { state?: string; json: boolean; force: boolean; backend?: "builtin" | "qemu"; bootTimeout?: number; wait: boolean }) => {
       const config = readUserFile(file, { what: "domain config", maxBytes: MAX_CONFIG_BYTES, hint: "pass the path of an xl-style config" }).toString("utf8");
-      const r = await call("createDomain", { config, configFile: file, force: o.force, ...(o.backend ? { backend: o.backend } : {}) }, where(ctx, o));
+      const done = ticking(ctx, "create: starting the domain");
+      let r;
+      try {
+        r = await call("createDomain", { config, configFile: file, force: o.force, ...(o.backend ? { backend: o.backend } : {}), ...bootTimeoutOf(o) }, where(ctx, o));
+      } finally { done(); }
       print(ctx, o.json, r, () => createdText(r));
     });
 
-  stateful(program.command("start").argument("<name>")).description(summary("startDomain"))
+  bootOptions(stateful(program.command("start").argument("<name>"))).description(summary("startDomain"))
     .addHelpText("after", examples("vnvdimm start vm1", "vnvdimm start vm1 --backend qemu   # the same pages under a real Linux guest"))
     .addOption(new Option("--backend <backend>", "start it with this backend from now on (builtin or qemu); default: the one it last ran with").argParser(backendArg))
-    .action(async (name: string, o: { state?: string; json: boolean; backend?: "builtin" | "qemu" }) => {
-      const r = await call("startDomain", { name, ...(o.backend ? { backend: o.backend } : {}) }, where(ctx, o));
+    .action(async (name: string, o: { state?: string; json: boolean; backend?: "builtin" | "qemu"; bootTimeout?: number; wait: boolean }) => {
+      const done = ticking(ctx, `start: starting ${termText(name)}`);
+      let r;
+      try {
+        r = await call("startDomain", { name, ...(o.backend ? { backend: o.backend } : {}), ...bootTimeoutOf(o) }, where(ctx, o));
+      } finally { done(); }
       print(ctx, o.json, r, () => createdText(r));
     });
 

@@ -77,6 +77,28 @@ export function progress(ctx: Ctx, label: string): (done: number, total: number)
   };
 }
 
+/**
+ * A line on stderr, only on a terminal, counting the seconds a call takes once
+ * it has taken more than two (a qemu guest's boot: create and start wait for
+ * it). Returns the function that clears it.
+ */
+export function ticking(ctx: Ctx, label: string): () => void {
+  if (process.stderr.isTTY !== true) return () => undefined;
+  const t0 = Date.now();
+  let shown = false;
+  const timer = setInterval(() => {
+    const s = Math.floor((Date.now() - t0) / 1000);
+    if (s < 2) return;
+    shown = true;
+    ctx.io.err(`\r${label}… ${s} s`);
+  }, 1000);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    if (shown) ctx.io.err("\r\x1b[K");
+  };
+}
+
 /** The "Examples:" block every command's help ends with. */
 export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join("\n")}`;
