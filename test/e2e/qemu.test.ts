@@ -47,7 +47,8 @@ async function guestSh(script: string): Promise<string> {
 }
 /** A separate vnvdimm process that boots the host itself (no living host started): a restart of the toolstack, i.e. a host reboot. */
 function vnvdimmProcess(...argv: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [BIN, ...argv, "--state", state], { encoding: "utf8", timeout: 120_000, env: { ...process.env, VNVDIMM_NO_AUTOSTART: "1" } });
+  // create and start wait for the guest to boot (TCG on a busy machine: minutes).
+  return spawnSync(process.execPath, [BIN, ...argv, "--state", state], { encoding: "utf8", timeout: 400_000, env: { ...process.env, VNVDIMM_NO_AUTOSTART: "1" } });
 }
 
 type Ns = { uuid: string | null; name: string; size: number; mode: string; dimm: number; readOnly: boolean };
