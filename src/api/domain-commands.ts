@@ -4,7 +4,7 @@
 // vnvdimm's probe guest about the same domain instead.
 import {
   ConfigError, LifecycleError, LedgerError, ProvisionError, QemuDomainError, attachToDomain, createDomain, deleteDomain, destroyRunningDomain,
-  detachFromDomain, listDomainsLive, awaitBoot, openGuest, qemuConsoleSocket, startStoppedDomain, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult, type ImagePolicy,
+  detachFromDomain, listDomainsLive, showDomainLive, awaitBoot, openGuest, qemuConsoleSocket, startStoppedDomain, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult, type ImagePolicy,
 } from "../toolstack/index.js";
 import { AgentError, LockTimeoutError, type BuiltinDomain, QemuArgvError, QemuGuestError, QemuLaunchError, QmpError, SetupError, shellQuote, type QemuGuest } from "../backends/index.js";
 import { GuestMemoryFault, NamespaceIoError } from "../devicemodel/index.js";
@@ -32,7 +32,8 @@ function toUserError(e: unknown): never {
   if (e instanceof QmpError) throw new UserError("conflict", `QEMU refused: ${e.desc}`, undefined, 1, "qmp.error");
   if (e instanceof AgentError) throw new UserError("io", e.message, "the guest may still be booting or may have stopped; see `vnvdimm list`", 2, "agent.error");
   if (e instanceof LockTimeoutError) throw new UserError("io", `Another vnvdimm command is talking to this guest (${e.message})`, "try again when it is done", 2, "agent.busy");
-  if (e instanceof ConfigError) throw new UserError("invalid-config", e.message, e.hint, 2, e.code);
+  // The hint goes on its own line (the CLI's `hint:`, the body's `hint`), so the message leaves it out.
+  if (e instanceof ConfigError) throw new UserError("invalid-config", e.headline, e.hint || undefined, 2, e.code);
   if (e instanceof LifecycleError) throw new UserError(LIFECYCLE_CODES[e.code], e.message, e.hint, e.exit, e.code);
   if (e instanceof ProvisionError && e.code === "provision.image-denied") throw new UserError("forbidden", e.message, e.hint, 1, e.code);
   if (e instanceof LedgerError || e instanceof ProvisionError) {
@@ -106,6 +107,11 @@ async function syncedAsync<T>(i: StateInput, fn: () => Promise<T>): Promise<T> {
 export const listCommand: Command<StateInput, Awaited<ReturnType<typeof listDomainsLive>>> = {
   name: "list", summary: SUMMARY["list"],
   run: (i) => wrapAsync(() => listDomainsLive(i.state, i.live?.list())),
+};
+
+export const showCommand: Command<StateInput & { name: string }, Awaited<ReturnType<typeof showDomainLive>>> = {
+  name: "show", summary: SUMMARY["show"],
+  run: (i) => wrapAsync(() => showDomainLive(i.state, i.name, i.live?.list())),
 };
 
 export const destroyCommand: Command<StateInput & { name: string }, Awaited<ReturnType<typeof destroyRunningDomain>>> = {

@@ -108,22 +108,33 @@ const releasedExtent = z.strictObject({
   releasedAt: z.string(),
 });
 
+const vnvdimmRow = z.strictObject({
+  id: z.string(), slot: nat, smfn: nat, nrPages: nat, nrLabelPages: nat, node: nat, state: z.string(), gpa: u64.nullable(), sizeBytes: u64,
+});
+
+const domainRow = z.strictObject({
+  name: z.string(), domid: nat.nullable(),
+  status: z.enum(["running", "stopped", "interrupted", "crashed"])
+    .describe("interrupted: a create a crash cut short, never started; reclaim removes it. crashed: its QEMU died without a destroy; create starts it again, destroy records it stopped"),
+  backend: z.string(), memoryMiB: nat,
+  vnvdimms: z.array(vnvdimmRow),
+  error: z.string().optional().describe("why the hypervisor refused to start it"),
+  reclaim: z.string().optional().describe("what `vnvdimm reclaim` will do with its unfinished extents"),
+  qemu: z.union([z.strictObject({ pid: nat, status: z.string() }), z.strictObject({ pid: z.null(), status: z.literal("gone") })]).optional()
+    .describe("a running qemu domain, as QMP reports it"),
+});
+
 export const listOutput = z.strictObject({
-  domains: z.array(z.strictObject({
-    name: z.string(), domid: nat.nullable(),
-    status: z.enum(["running", "stopped", "interrupted", "crashed"])
-      .describe("interrupted: a create a crash cut short, never started; reclaim removes it. crashed: its QEMU died without a destroy; create starts it again, destroy records it stopped"),
-    backend: z.string(), memoryMiB: nat,
-    vnvdimms: z.array(z.strictObject({
-      id: z.string(), slot: nat, smfn: nat, nrPages: nat, nrLabelPages: nat, node: nat, state: z.string(), gpa: u64.nullable(), sizeBytes: u64,
-    })),
-    error: z.string().optional().describe("why the hypervisor refused to start it"),
-    reclaim: z.string().optional().describe("what `vnvdimm reclaim` will do with its unfinished extents"),
-    qemu: z.union([z.strictObject({ pid: nat, status: z.string() }), z.strictObject({ pid: z.null(), status: z.literal("gone") })]).optional()
-      .describe("a running qemu domain, as QMP reports it"),
-  })),
+  domains: z.array(domainRow),
   orphans: orphans.describe("allocations a crash left unfinished (see reclaim)"),
   released: z.array(releasedExtent).describe("extents no domain owns that are not free yet: awaiting their scrub, or kept by delete --keep-data"),
+});
+
+export const showOutput = domainRow.extend({
+  createdAt: z.string(),
+  configFile: z.string().optional().describe("where the config text came from at create"),
+  config: z.string().describe("the xl-style config exactly as its last create stored it (start reuses it); attach and detach since then show in vnvdimms"),
+  vnvdimms: z.array(vnvdimmRow.extend({ spec: z.string().describe("the vnvdimm spec it was made from"), provisioned: z.boolean().describe("its labels and info blocks were written") })),
 });
 
 export const createOutput = z.strictObject({

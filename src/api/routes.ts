@@ -14,7 +14,7 @@ import { UserError } from "./errors.js";
 import { hostAddDimmCommand, hostMceCommand, hostStatusCommand, pmemForgetCommand, pmemListCommand, pmemReserveCommand, pmemSetupCommand } from "./host-commands.js";
 import {
   attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestArsCommand, guestExecCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
-  listCommand, reclaimCommand, startCommand,
+  listCommand, reclaimCommand, showCommand, startCommand,
 } from "./domain-commands.js";
 import { pmemMapCommand } from "./pmem-map.js";
 import * as out from "./responses.js";
@@ -188,6 +188,12 @@ export const routes = [
     input: z.object({}).strict(),
     output: out.listOutput,
     run: (_i, { state, live }) => listCommand.run({ state, live }),
+  }),
+  route({
+    ...routeMeta("showDomain"),
+    input: z.object({ name: domainName }).strict(),
+    output: out.showOutput,
+    run: (i, { state, live }) => showCommand.run({ state, live, name: i.name }),
   }),
   route({
     ...routeMeta("createDomain"),

@@ -117,19 +117,35 @@ export async function run(argv: string[], io: Io = defaultIo, o: RunOptions = {}
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (e) {
+    const json = wantsJson(argv);
     if (e instanceof CommanderError) {
-      if (e.code === "commander.version") io.out(argv.includes("--json") ? `${toJson({ name: "vnvdimm", version: e.message })}\n` : `${e.message}\n`);
+      if (e.code === "commander.version") io.out(json ? `${toJson({ name: "vnvdimm", version: e.message })}\n` : `${e.message}\n`);
       // Help and version are "errors" to commander; they exit 0.
-      return e.exitCode === 0 ? 0 : 2;
+      if (e.exitCode === 0) return 0;
+      // Commander has printed the error and its hint on stderr; a script reading --json gets it as every other error.
+      if (json) io.out(toJson(usageError(e)) + "\n");
+      return 2;
     }
     if (e instanceof UserError) {
       io.err(userErrorText(e));
       // Scripts reading --json get the error as JSON too: the same body the HTTP API sends.
-      if (argv.includes("--json")) io.out(toJson(e) + "\n");
+      if (json) io.out(toJson(e) + "\n");
       return e.exit;
     }
     io.err(`vnvdimm: internal error: ${termLines(e instanceof Error ? e.message : String(e))}\n  hint: this is a bug; please report it with the command you ran\n`);
     if (process.env["VNVDIMM_DEBUG"]) io.err(`${e instanceof Error ? e.stack : ""}\n`);
     return 70;
   }
+}
+
+/** Whether the command line asks for JSON; words after `--` are a guest command's (`guest exec vm -- ndctl list --json`), not ours. */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+/** A usage error commander found, as the UserError the API would send (exit 2). */
+function usageError(e: CommanderError): UserError {
+  const message = e.code === "commander.help" ? "no command given" : e.message.replace(/^error: /, "");
+  return new UserError("usage", message, "add --help for usage and examples", 2, e.code);
 }

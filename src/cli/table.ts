@@ -12,10 +12,5 @@ export function hexn(x: number | bigint): string {
   return "0x" + x.toString(16);
 }
 
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-export function human(bytes: number | bigint): string {
-  let v = Number(bytes);
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1 && v % 1024 === 0) { v /= 1024; u++; }
-  return `${v} ${UNITS[u]}`;
-}
+/** Sizes as people read them (formats/units.ts), so the CLI's tables and the toolstack's messages agree. */
+export { humanSize as human, humanPages } from "../formats/units.js";

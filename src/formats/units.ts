@@ -43,3 +43,29 @@ export function parseSize(text: string): bigint | undefined {
   const shift = unit === "k" ? 10n : unit === "m" ? 20n : unit === "g" ? 30n : unit === "t" ? 40n : 0n;
   return n << shift;
 }
+
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+/**
+ * A size as a person reads it: exact when it is a whole number of some unit
+ * in at most four digits (`1 GiB`, `8190 MiB`, `1920 KiB`), else three
+ * significant digits of the largest unit (`255 MiB` for 260832 KiB), as
+ * `ls -h` and ndctl round. Exact counts stay in JSON and in the pages and
+ * offset columns beside it.
+ */
+export function humanSize(bytes: number | bigint): string {
+  const n = Number(bytes);
+  let exact = n, e = 0;
+  while (exact >= 1024 && exact % 1024 === 0 && e < UNITS.length - 1) { exact /= 1024; e++; }
+  if (exact < 10000) return `${exact} ${UNITS[e]}`;
+  let v = n, u = 0;
+  while (v >= 1024 && u < UNITS.length - 1) { v /= 1024; u++; }
+  let text = v >= 100 ? String(Math.round(v)) : v.toFixed(v >= 10 ? 1 : 2).replace(/\.?0+$/, "");
+  // 1023.6 KiB rounds to 1024 KiB, which is 1 MiB.
+  if (text === "1024" && u < UNITS.length - 1) { text = "1"; u++; }
+  return `${text} ${UNITS[u]}`;
+}
+
+/** `96.3 MiB (24640 pages)`: the size a user thinks in, and the count of 4 KiB pages the hypervisor deals in. */
+export function humanPages(nrPages: number): string {
+  return `${humanSize(nrPages * 4096)} (${nrPages} pages)`;
+}

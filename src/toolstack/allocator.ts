@@ -4,6 +4,7 @@
 // room, else anywhere; always one contiguous run, because a QEMU
 // memory-backend-file maps one file range. Starts are 2 MiB aligned so the
 // host can map the extent with huge pages.
+import { humanPages } from "../formats/index.js";
 
 export interface FreeRegion { smfn: number; emfn: number; pxm: number | undefined }
 export interface Busy { smfn: number; nrPages: number }
@@ -49,7 +50,7 @@ export function allocate(runs: readonly FreeRegion[], nrPages: number, node?: nu
   const chosen = (node !== undefined ? pick(runs.filter((r) => r.pxm === node)) : undefined) ?? pick(runs);
   if (!chosen) {
     const largest = runs.reduce((m, r) => Math.max(m, r.emfn - r.smfn), 0);
-    return { code: "alloc.no-space", message: `no free contiguous run of ${nrPages} pages in the reserved data regions (largest free run: ${largest} pages)` };
+    return { code: "alloc.no-space", message: `no free contiguous run of ${humanPages(nrPages)} in the reserved data regions (largest free run: ${humanPages(largest)})` };
   }
   return { smfn: chosen.start, nrPages, node: chosen.pxm };
 }

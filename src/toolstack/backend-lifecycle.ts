@@ -63,6 +63,28 @@ export async function listDomainsLive(state: string, base?: DomainList): Promise
   return { domains, orphans: r.orphans, released: r.released };
 }
 
+/** One domain as `xl list -l` or `virsh dumpxml` give it: its listing, the config text it was created from, and each vNVDIMM's spec. */
+export type DomainDetails = Omit<DomainListing, "vnvdimms"> & {
+  createdAt: string;
+  configFile?: string;
+  /** The config text exactly as its last create stored it (an attach or detach since then is in `vnvdimms`, not here). */
+  config: string;
+  vnvdimms: (DomainListEntry["vnvdimms"][number] & { spec: string; provisioned: boolean })[];
+};
+
+/** `show NAME`: the listing of one domain (a living host's when given) with what the ledger stores for it. */
+export async function showDomainLive(state: string, name: string, base?: DomainList): Promise<DomainDetails> {
+  const d = domainOf(state, name);
+  const listed = (base ?? listDomains(state)).domains.find((x) => x.name === name);
+  if (!listed) throw new LifecycleError("domain.missing", `No domain named ${name}`, "see `vnvdimm list`", 2);
+  const row: DomainListing = runningQemu(listed) ? { ...listed, qemu: await qemuRunState(state, name) } : listed;
+  const vnvdimms = row.vnvdimms.map((v) => {
+    const e = d.extents.find((x) => x.id === v.id);
+    return { ...v, spec: e?.spec ?? "", provisioned: e?.provisioned ?? false };
+  });
+  return { ...row, createdAt: d.createdAt, ...(d.configFile ? { configFile: d.configFile } : {}), config: d.configText, vnvdimms };
+}
+
 export interface MceAction {
   /** The owner's on_mce (its config's, else DEFAULT_ON_MCE). */
   policy: OnMce;

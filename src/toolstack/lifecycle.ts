@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { CONTROL_DOMID, PAGE_BYTES, type PmemMgmtPlacement } from "../hypervisor/index.js";
 import { readBadBlocks } from "../host/index.js";
+import { humanSize } from "../formats/index.js";
 import { parseDomainConfig, parseVnvdimmSpec, type DomainConfig, type VnvdimmConfig } from "./config/index.js";
 import { allocate, claimExact, freeRuns, type Busy } from "./allocator.js";
 import { bootHost, type BootedHost } from "./host-boot.js";
@@ -46,7 +47,8 @@ export function isInterrupted(d: Pick<LedgerDomain, "extents">): boolean {
 export function reclaimPlan(d: Pick<LedgerDomain, "extents">): string | undefined {
   const gone = d.extents.filter((e) => e.state === "allocating");
   if (!gone.length) return undefined;
-  const what = `${gone.map((e) => e.id).join(", ")} (${gone.reduce((n, e) => n + e.nrPages, 0)} pages)`;
+  const pages = gone.reduce((n, e) => n + e.nrPages, 0);
+  const what = `${gone.map((e) => e.id).join(", ")} (${humanSize(pages * PAGE_BYTES)}, ${pages} pages)`;
   return isInterrupted(d) ? `zero and free ${what}, and remove the domain` : `zero and free the unfinished ${what}; the domain keeps the rest`;
 }
 

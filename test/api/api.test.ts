@@ -144,6 +144,7 @@ test("bad input: a 4xx with one line that says what is wrong", async () => {
   assertError(await api(d, "GET", "/api/domains/demo/namespaces/data/data?offset=0&offset=1&length=1", undefined, t), 400, "usage", /twice/);
   assertError(await api(d, "GET", "/api/domains?x=1"), 400, "usage", /unknown field x/);
   assertError(await api(d, "POST", "/api/domains/nosuch/destroy", undefined, t), 404, "not-found", /No domain named nosuch/);
+  assertError(await api(d, "GET", "/api/domains/nosuch"), 404, "not-found", /No domain named nosuch/);
   assertError(await api(d, "GET", "/api/nope"), 404, "not-found");
   const wrongMethod = await api(d, "PUT", "/api/domains", {}, t);
   assertError(wrongMethod, 405, "method-not-allowed");

@@ -53,12 +53,12 @@ const VICTIMS: Record<Victim, { method: string; path: string; body?: unknown; ap
   create: {
     method: "POST", path: "/api/domains", body: { config: config("victim", "size=16M, namespace=fsdax:v", "size=16M, namespace=raw:w"), force: true },
     apply: (m) => { m.set("victim", { status: "interrupted", ids: ["vnvdimm0", "vnvdimm1"] }); },
-    cli: /victim +- +interrupted .*\n(.*\n)* {2}victim: its create was interrupted \(a crash\); `vnvdimm reclaim` will zero and free vnvdimm0, vnvdimm1 \(\d+ pages\), and remove the domain\n(.*\n)*Unfinished allocations \(a crash mid-operation\): victim \(2\); run `vnvdimm reclaim`/,
+    cli: /victim +- +interrupted .*\n(.*\n)* {2}victim: its create was interrupted \(a crash\); `vnvdimm reclaim` will zero and free vnvdimm0, vnvdimm1 \([\d.]+ [KMG]iB, \d+ pages\), and remove the domain\n(.*\n)*Unfinished allocations \(a crash mid-operation\): victim \(2\); run `vnvdimm reclaim`/,
   },
   attach: {
     method: "POST", path: "/api/domains/a/vnvdimms", body: { spec: "id=crashed, size=16M, namespace=raw:crashed", force: true },
     apply: (m) => { m.get("a")!.ids.push("crashed"); },
-    cli: / {2}a: `vnvdimm reclaim` will zero and free the unfinished crashed \(\d+ pages\); the domain keeps the rest\n(.*\n)*Unfinished allocations \(a crash mid-operation\): a \(1\); run `vnvdimm reclaim`/,
+    cli: / {2}a: `vnvdimm reclaim` will zero and free the unfinished crashed \([\d.]+ [KMG]iB, \d+ pages\); the domain keeps the rest\n(.*\n)*Unfinished allocations \(a crash mid-operation\): a \(1\); run `vnvdimm reclaim`/,
   },
   delete: {
     method: "DELETE", path: "/api/domains/v",

@@ -55,6 +55,9 @@ test("every success response matches its route's output schema", async () => {
   await call("guestWrite", "/api/domains/vm1/namespaces/data/data", { offset: 4096, base64: Buffer.from("hello").toString("base64") });
   await call("guestRead", "/api/domains/vm1/namespaces/data/data?offset=4096&length=5");
   const list = await call("listDomains", "/api/domains");
+  const shown = await call("showDomain", "/api/domains/vm1");
+  assert.equal(shown["config"], VM, "the config as stored");
+  assert.deepEqual((shown["vnvdimms"] as { id: string }[]).map((v) => v.id), ["vnvdimm0", "vnvdimm1"], "the attach since create shows");
   await call("detachVnvdimm", "/api/domains/vm1/vnvdimms/vnvdimm1");
   const vm1 = (list["domains"] as { name: string; vnvdimms: { smfn: number }[] }[]).find((x) => x.name === "vm1")!;
   await call("injectMce", "/api/host/mce", { mfn: vm1.vnvdimms[0]!.smfn + 100 });

@@ -23,10 +23,10 @@ test("every stateful verb: the same output, errors and exit status directly and 
   const sse = await listen(d);
   const script: string[][] = [
     ["create", f("vm1.cfg")], ["create", f("vm1.cfg")], ["create", f("bad.cfg")], ["create", f("missing.cfg")],
-    ["list"], ["attach", "vm1", "size=32M, namespace=raw:s"], ["attach", "vm1", "size=999G"], ["attach", "vm1", "size=lots"],
+    ["list"], ["show", "vm1"], ["show", "nosuch"], ["attach", "vm1", "size=32M, namespace=raw:s"], ["attach", "vm1", "size=999G"], ["attach", "vm1", "size=lots"],
     ["attach", "nosuch", "size=16M"], ["guest", "namespaces", "vm1"], ["guest", "write", "vm1", "s", "0", f("hello.txt")],
     ["guest", "read", "vm1", "s", "0", "17"], ["guest", "read", "vm1", "nope", "0", "5"], ["guest", "namespaces", "nosuch"],
-    ["detach", "vm1", "vnvdimm2"], ["detach", "vm1", "vnvdimm9"], ["host", "mce", "0x1c0210"], ["host", "mce", "5"],
+    ["show", "vm1"], ["detach", "vm1", "vnvdimm2"], ["detach", "vm1", "vnvdimm9"], ["host", "mce", "0x1c0210"], ["host", "mce", "5"],
     ["host", "status"], ["pmem", "list"], ["pmem", "list", "--data"], ["pmem", "map"], ["pmem", "reserve", "--dimm", "0"],
     ["pmem", "reserve", "--dimm", "7"], ["pmem", "setup-mgmt", "1", "2"], ["delete", "vm1"], ["destroy", "vm1"], ["destroy", "vm1"],
     ["create", f("vm1.cfg")], ["destroy", "vm1"], ["delete", "nosuch"], ["delete", "vm1"], ["reclaim"], ["list"],

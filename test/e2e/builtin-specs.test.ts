@@ -143,7 +143,7 @@ test("delete zeroes every page the domain held; the same config is created again
   await ok("destroy", "vm1", "--state", state);
   assert.equal(extentIsZero(state, e.smfn, e.nrPages), false, "destroy keeps the data: this is persistent memory");
   const del = await ok("delete", "vm1", "--state", state);
-  assert.match(del, /Deleted domain vm1; its \d+ pages were zeroed and are free/);
+  assert.match(del, /Deleted domain vm1; its [\d.]+ [KMG]iB \(\d+ pages\) were zeroed and are free/);
   assert.ok(extentIsZero(state, e.smfn, e.nrPages), "after delete the old extent reads as zeros, label area included");
 
   await ok("create", cfg("vm1", `'size=32M, namespace=fsdax:data'`), "--state", state);
@@ -172,7 +172,7 @@ test("delete --keep-data keeps the pages out of the pool, owned by nobody, until
   assert.match(await ok("reclaim", "--state", state), /Nothing to reclaim/);
   assert.equal(extentIsZero(state, e.smfn, e.nrPages), false, "plain reclaim leaves kept data alone");
 
-  assert.match(await ok("reclaim", "--scrub", "--state", state), /Zeroed and freed \d+ pages at 0x[0-9a-f]+ \(keep\/vnvdimm0\)/);
+  assert.match(await ok("reclaim", "--scrub", "--state", state), /Zeroed and freed [\d.]+ [KMG]iB \(\d+ pages\) at 0x[0-9a-f]+ \(keep\/vnvdimm0\)/);
   assert.ok(extentIsZero(state, e.smfn, e.nrPages));
   assert.deepEqual(listDomains(state).released, []);
 });

@@ -36,7 +36,7 @@ for (const point of ["create.after-intent", "create.mid-provision", "create.befo
     assert.deepEqual(after.orphans.map((o) => o.domain), ["victim"]);
     // Not running: interrupted, never started, with what reclaim will do; in the text, the JSON and the API's schema.
     assert.deepEqual(after.domains.map((d) => [d.name, d.status, d.domid]), [["victim", "interrupted", null]]);
-    assert.match(vnv({}, "list", "--state", state).stdout, /victim +- +interrupted .*\n {2}victim: its create was interrupted \(a crash\); `vnvdimm reclaim` will zero and free vnvdimm0 \(16416 pages\), and remove the domain/);
+    assert.match(vnv({}, "list", "--state", state).stdout, /victim +- +interrupted .*\n {2}victim: its create was interrupted \(a crash\); `vnvdimm reclaim` will zero and free vnvdimm0 \(64.1 MiB, 16416 pages\), and remove the domain/);
     const json = parseJsonExact(vnv({}, "list", "--json", "--state", state).stdout);
     const parsed = routeById("listDomains").output!.safeParse(json);
     assert.ok(parsed.success, parsed.success ? "" : describeIssue(parsed.error));
@@ -74,7 +74,7 @@ for (const point of ["delete.after-release", "scrub.before-free"]) {
     assert.notEqual(listDomains(state).domains.find((d) => d.name === "other")!.vnvdimms[0]!.smfn, smfn);
     const r = vnv({}, "reclaim", "--state", state);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /Zeroed and freed \d+ pages at 0x[0-9a-f]+ \(victim\/vnvdimm0\)/);
+    assert.match(r.stdout, /Zeroed and freed [\d.]+ [KMG]iB \(\d+ pages\) at 0x[0-9a-f]+ \(victim\/vnvdimm0\)/);
     assert.deepEqual(listDomains(state).released, []);
     const { media, close } = openHostMedia(state);
     try {

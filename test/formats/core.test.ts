@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   defineStruct, fletcher64, guidToBytes, bytesToGuid, rawBytesToText, rawTextToBytes,
-  AcpiHeader, buildAcpiTable, byteSum, validateAcpiHeader, parseSize,
+  AcpiHeader, buildAcpiTable, byteSum, validateAcpiHeader, parseSize, humanSize,
 } from "../../src/formats/index.js";
 
 test("defineStruct rejects gaps, overlaps and wrong sizes", () => {
@@ -61,4 +61,14 @@ test("parseSize", () => {
   assert.equal(parseSize("0x20000"), 131072n);
   assert.equal(parseSize("4G"), 4n << 30n);
   assert.equal(parseSize("12x"), undefined);
+});
+
+test("humanSize: exact in at most four digits, else three significant ones", () => {
+  const cases: [number | bigint, string][] = [
+    [0, "0 B"], [4096, "4 KiB"], [131072, "128 KiB"], [1920 * 1024, "1920 KiB"], [8190 * 2 ** 20, "8190 MiB"], [2n ** 30n, "1 GiB"],
+    [260832 * 1024, "255 MiB"], [31680 * 1024, "30.9 MiB"], [65664 * 1024, "64.1 MiB"], [327744 * 4096, "1.25 GiB"],
+    [12345, "12.1 KiB"], [1048575, "1 MiB"], [2 ** 50, "1024 TiB"],
+  ];
+  for (const [bytes, want] of cases) assert.equal(humanSize(bytes), want, String(bytes));
+  fc.assert(fc.property(fc.nat(), (n) => /^\d+(\.\d+)? (B|KiB|MiB|GiB|TiB)$/.test(humanSize(n))));
 });

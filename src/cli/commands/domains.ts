@@ -1,8 +1,9 @@
-// `vnvdimm create|start|list|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …` (namespaces, write, read, exec).
+// `vnvdimm create|start|list|show|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …` (namespaces, write, read, exec).
 import { writeFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
 import { DEFAULT_BODY_LIMIT, MAX_GUEST_IO_BYTES, ROUTE_META, fsUserError, readUserFile, type RouteId } from "../../api/client.js";
-import { hexn, human, table } from "../table.js";
+import type { RouteOutput } from "../../api/index.js";
+import { hexn, human, humanPages, table } from "../table.js";
 import { termLines, termText } from "../terminal-text.js";
 import { call } from "../transport.js";
 import { examples, print, progress, shortPath, stateful, ticking, where, type Ctx } from "./shared.js";
@@ -38,6 +39,8 @@ const MAX_CONFIG_BYTES = DEFAULT_BODY_LIMIT / 2;
 
 const summary = (id: RouteId) => ROUTE_META[id].summary;
 
+const PAGE = 4096;
+
 type Started = { name: string; domid: number; backend: string; recreated: boolean; extents: { id: string; slot: number; smfn: number; nrPages: number; nrLabelPages: number; node: number }[]; qemu?: { pid: number; accel: string; console: string; badPages: number; bootMs?: number } };
 
 /** The default of --boot-timeout: $VNVDIMM_BOOT_TIMEOUT (seconds), else the API's own default. */
@@ -65,9 +68,32 @@ function bootTimeoutOf(o: { bootTimeout?: number; wait: boolean }): { bootTimeou
 /** What create and start print: the domain, its extents, and for qemu its process and console. */
 function createdText(r: Started): string {
   return `${r.recreated ? "Started" : "Created"} domain ${r.name} (domid ${r.domid}, backend ${r.backend})${r.recreated ? " on the same pages" : ""}\n` +
-    table(["id", "slot", "smfn", "pages", "label pages", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, e.nrLabelPages, e.node])) +
+    table(["id", "slot", "smfn", "pages", "size", "label area", "node"], r.extents.map((e) => [e.id, e.slot, hexn(e.smfn), e.nrPages, human((e.nrPages - e.nrLabelPages) * PAGE), human(e.nrLabelPages * PAGE), e.node])) +
     (r.qemu ? `\nQEMU pid ${r.qemu.pid} (${r.qemu.accel}); ${r.qemu.bootMs !== undefined ? `the guest booted in ${Math.round(r.qemu.bootMs / 1000)} s` : "the guest is booting"}; guest console: ${shortPath(r.qemu.console)}` : "") +
     (r.qemu?.badPages ? `\n${r.qemu.badPages} broken page${r.qemu.badPages > 1 ? "s" : ""} under its vNVDIMMs go${r.qemu.badPages > 1 ? "" : "es"} into its guest's badblocks at boot (QEMU's NVDIMM has no ARS); the console says where each was marked` : "");
+}
+
+type Shown = RouteOutput<"showDomain">;
+
+/** What `show` prints: the domain's state, its vNVDIMMs with their host and guest addresses, and its stored config. */
+function showText(r: Shown): string {
+  const state = r.qemu ? `${r.status} (qemu: ${r.qemu.status}${r.qemu.pid ? `, pid ${r.qemu.pid}` : ""})` : r.status;
+  const out = [
+    `Domain ${r.name}: ${state}${r.domid !== null ? `, domid ${r.domid}` : ""}, backend ${r.backend}, memory ${r.memoryMiB} MiB`,
+    `  created ${r.createdAt}${r.configFile ? ` from ${shortPath(r.configFile)}` : ""}`,
+  ];
+  if (r.error) out.push(`  cannot start: ${termLines(r.error)}`);
+  if (r.reclaim) out.push(`  \`vnvdimm reclaim\` will ${r.reclaim}`);
+  out.push("", "vNVDIMMs");
+  out.push(r.vnvdimms.length
+    ? table(["id", "slot", "size", "label area", "node", "host MFNs", "guest address", "state"], r.vnvdimms.map((v) => [
+      v.id, v.slot, human(v.sizeBytes), human(v.nrLabelPages * PAGE), v.node, `${hexn(v.smfn)}-${hexn(v.smfn + v.nrPages)}`, v.gpa === null ? "-" : hexn(v.gpa), v.state === "held" ? "assigned" : "unfinished (see reclaim)",
+    ]))
+    : "  (none)");
+  // The config is the user's text: escaped like any message, but its tabs (harmless, and common in configs) kept.
+  const config = r.config.replace(/\r?\n$/, "").split(/\r?\n/).map((l) => `  ${l.split("\t").map(termLines).join("\t")}`.trimEnd());
+  out.push("", "Config (as stored by its last create)", ...config);
+  return out.join("\n");
 }
 
 export function registerDomains(program: Cli, ctx: Ctx): void {
@@ -117,12 +143,19 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
       });
     });
 
+  stateful(program.command("show").argument("<name>")).description(summary("showDomain"))
+    .addHelpText("after", examples("vnvdimm show vm1", "vnvdimm show vm1 --json | jq -r .config > vm1.cfg   # the config it was created from"))
+    .action(async (name: string, o: { state?: string; json: boolean }) => {
+      const r = await call("showDomain", { name }, where(ctx, o));
+      print(ctx, o.json, r, () => showText(r));
+    });
+
   stateful(program.command("destroy").argument("<name>")).description(summary("destroyDomain"))
     .addHelpText("after", examples("vnvdimm destroy vm1"))
     .action(async (name: string, o: { state?: string; json: boolean }) => {
       const r = await call("destroyDomain", { name }, where(ctx, o));
       const qemu = r.qemu === "poweroff" ? " (the guest powered off)" : r.qemu === "quit" ? " (QEMU quit)" : r.qemu === "kill" ? " (QEMU had to be killed)" : r.qemu === "not-running" ? " (QEMU had already exited)" : "";
-      print(ctx, o.json, r, () => `Stopped domain ${r.name}${qemu}; its ${r.releasedPages} pages stay held for it (\`vnvdimm delete ${r.name}\` releases them)`);
+      print(ctx, o.json, r, () => `Stopped domain ${r.name}${qemu}; its ${humanPages(r.releasedPages)} stay held for it (\`vnvdimm delete ${r.name}\` releases them)`);
     });
 
   stateful(program.command("delete").argument("<name>")).description(summary("deleteDomain"))
@@ -132,8 +165,8 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
       const r = await call("deleteDomain", { name, keepData: o.keepData }, { ...where(ctx, o), onProgress: progressOf(ctx) });
       const pages = r.releasedExtents.reduce((n, e) => n + e.nrPages, 0);
       print(ctx, o.json, r, () => r.scrubbed
-        ? `Deleted domain ${r.name}; its ${pages} pages were zeroed and are free`
-        : `Deleted domain ${r.name}; its ${pages} pages keep their data, owned by nobody, until \`vnvdimm reclaim --scrub\``);
+        ? `Deleted domain ${r.name}; its ${humanPages(pages)} were zeroed and are free`
+        : `Deleted domain ${r.name}; its ${humanPages(pages)} keep their data, owned by nobody, until \`vnvdimm reclaim --scrub\``);
     });
 
   stateful(program.command("attach").argument("<name>").argument("<spec>", "a vnvdimm spec, e.g. 'size=1G, namespace=raw'"))
@@ -141,14 +174,14 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .addHelpText("after", examples("vnvdimm attach vm1 'size=256M, node=1, namespace=sector:logs'", "vnvdimm attach vm1 'type=mfn, backend=0x480000, nr_pages=65568'"))
     .action(async (name: string, spec: string, o: { state?: string; json: boolean; force: boolean }) => {
       const r = await call("attachVnvdimm", { name, spec, force: o.force }, where(ctx, o));
-      print(ctx, o.json, r, () => `Attached ${r.extent.id} (slot ${r.extent.slot}, ${r.extent.nrPages} pages at ${hexn(r.extent.smfn)}) to ${r.name}${r.hotplugged ? "; hotplugged into the running QEMU" : ""}`);
+      print(ctx, o.json, r, () => `Attached ${r.extent.id} (slot ${r.extent.slot}, ${human((r.extent.nrPages - r.extent.nrLabelPages) * PAGE)} + ${human(r.extent.nrLabelPages * PAGE)} label area, ${r.extent.nrPages} pages at ${hexn(r.extent.smfn)}) to ${r.name}${r.hotplugged ? "; hotplugged into the running QEMU" : ""}`);
     });
 
   stateful(program.command("detach").argument("<name>").argument("<id>", "vNVDIMM id or slot")).description(summary("detachVnvdimm"))
     .addHelpText("after", examples("vnvdimm detach vm1 vnvdimm1", "vnvdimm detach vm1 1"))
     .action(async (name: string, id: string, o: { state?: string; json: boolean }) => {
       const r = await call("detachVnvdimm", { name, id }, { ...where(ctx, o), onProgress: progressOf(ctx) });
-      print(ctx, o.json, r, () => `Detached ${r.extent.id} from ${r.name}; its ${r.extent.nrPages} pages were zeroed and are free`);
+      print(ctx, o.json, r, () => `Detached ${r.extent.id} from ${r.name}; its ${humanPages(r.extent.nrPages)} were zeroed and are free`);
     });
 
   stateful(program.command("reclaim")).description(summary("reclaim"))
@@ -158,7 +191,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
       const r = await call("reclaim", { scrub: o.scrub }, { ...where(ctx, o), onProgress: progressOf(ctx) });
       print(ctx, o.json, r, () => {
         const lines = r.reclaimed.map((x) => `Reclaimed ${x.extents.length} unfinished extent(s) of ${x.domain}; their pages were zeroed and are free`);
-        for (const x of r.scrubbed) if (!r.reclaimed.some((y) => y.domain === x.from && y.extents.some((e) => e.smfn === x.smfn))) lines.push(`Zeroed and freed ${x.nrPages} pages at ${hexn(x.smfn)} (${x.from}/${x.id})`);
+        for (const x of r.scrubbed) if (!r.reclaimed.some((y) => y.domain === x.from && y.extents.some((e) => e.smfn === x.smfn))) lines.push(`Zeroed and freed ${humanPages(x.nrPages)} at ${hexn(x.smfn)} (${x.from}/${x.id})`);
         return lines.length ? lines.join("\n") : "Nothing to reclaim";
       });
     });

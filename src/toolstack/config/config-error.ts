@@ -61,6 +61,11 @@ export class ConfigError extends Error {
     return new ConfigError(this.details(), others);
   }
 
+  /** The message without its hint, for a front end that prints the hint on a line of its own. */
+  get headline(): string {
+    return formatMessage({ ...this.details(), hint: "" });
+  }
+
   details(): ConfigErrorDetails {
     const { code, file, line, column, key, problem, hint } = this;
     return { code, file, line, column, key, problem, hint };

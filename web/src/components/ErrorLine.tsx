@@ -7,7 +7,7 @@ function withCode(text: string) {
 }
 
 export function ErrorLine({ error }: { error: Pick<ApiError, "message" | "hint"> }) {
-  // A config error's message already ends with its hint (file:line:col: what — hint).
+  // A message that already carries its hint (a config error from a host before the API split them) does not repeat it.
   const hint = error.hint && !error.message.includes(error.hint) ? error.hint : undefined;
   return (
     <p className="error-line" role="alert">
