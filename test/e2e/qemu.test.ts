@@ -133,6 +133,10 @@ test("boot A: what a real Linux finds, reads, writes and hotplugs", { skip, time
     assert.equal(hello, "hello from an image the host made");
     assert.equal(size?.trim(), "100000");
     assert.match(mount!, /ext4 .*dax/);
+    // The image carries e2fsprogs' checker: after the unmount the filesystem checks clean, read-only.
+    const fsck = await cli("guest", "exec", "pre", "--state", state, "--", "sh", "-c", `e2fsck -fn /dev/${await device("fs11")} 2>&1; echo "rc=$?"`);
+    assert.match(fsck.out, /rc=0\s*$/, fsck.out);
+    assert.match(fsck.out, /Pass 5: Checking group summary information/);
   });
 
   await t.test("(d) the guest's NFIT is the builtin device model's, apart from OEM fields and DIMM order", async () => {

@@ -246,7 +246,7 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
 
   stateful(guest.command("exec").argument("<name>").argument("<command...>", "the command and its arguments (after --)"))
     .description(summary("guestExec"))
-    .addHelpText("after", "\nThe command runs under the guest's busybox sh as root, with ndctl, daxctl and mkfs.ext4.\n" +
+    .addHelpText("after", "\nThe command runs under the guest's busybox sh as root, with ndctl, daxctl, mkfs.ext4, e2fsck, tune2fs and dumpe2fs.\n" +
       examples("vnvdimm guest exec vm1 -- ndctl list -N -v", "vnvdimm guest exec vm1 -- sh -c 'mount -o dax /dev/pmem0 /mnt && ls /mnt'"))
     .action(async (name: string, command: string[], o: { state?: string; json: boolean }) => {
       const r = await call("guestExec", { name, argv: command }, where(ctx, o));

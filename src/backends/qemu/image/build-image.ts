@@ -1,5 +1,5 @@
 // Builds the guest image: Debian's kernel and an initramfs holding the
-// nvdimm modules (in load order), busybox, ndctl, daxctl and mkfs.ext4 with
+// nvdimm modules (in load order), busybox, ndctl, daxctl, mkfs.ext4 and e2fsck with
 // their shared libraries, and vnvdimm's /init. The build is skipped when a
 // stamp of every input (package versions, file sizes and mtimes, the module
 // list, /init) is unchanged, and is reproducible: the same inputs give the
@@ -24,6 +24,10 @@ const TOOLS = [
   { image: "usr/bin/ndctl", host: ["/usr/bin/ndctl"] },
   { image: "usr/bin/daxctl", host: ["/usr/bin/daxctl"] },
   { image: "usr/sbin/mke2fs", host: ["/usr/sbin/mke2fs", "/sbin/mke2fs"] },
+  // What a pmem user reaches for after a crash or before a resize: check, tune, dump an ext4 on a namespace.
+  { image: "usr/sbin/e2fsck", host: ["/usr/sbin/e2fsck", "/sbin/e2fsck"] },
+  { image: "usr/sbin/tune2fs", host: ["/usr/sbin/tune2fs", "/sbin/tune2fs"] },
+  { image: "usr/sbin/dumpe2fs", host: ["/usr/sbin/dumpe2fs", "/sbin/dumpe2fs"] },
   // Only for guest/daxio.pl: device DAX is reached through mmap, which no busybox applet does.
   { image: "usr/bin/perl", host: ["/usr/bin/perl"] },
 ];
