@@ -164,4 +164,7 @@ export const guestNamespacesOutput = z.strictObject({
 });
 export const guestReadOutput = z.strictObject({ length: nat, base64: z.string() });
 export const guestWriteOutput = z.strictObject({ written: nat });
-export const guestExecOutput = z.strictObject({ status: z.number().int(), stdout: z.string().describe("base64"), stderr: z.string().describe("base64") });
+export const guestExecOutput = z.strictObject({
+  status: z.number().int(), timedOut: z.boolean().describe("the command ran past timeoutS and was stopped in the guest"),
+  stdout: z.string().describe("base64"), stderr: z.string().describe("base64"),
+});

@@ -13,7 +13,7 @@ import type { ImagePolicy, LiveHost } from "../toolstack/index.js";
 import { UserError } from "./errors.js";
 import { hostAddDimmCommand, hostMceCommand, hostStatusCommand, pmemForgetCommand, pmemListCommand, pmemReserveCommand, pmemSetupCommand } from "./host-commands.js";
 import {
-  attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestArsCommand, guestExecCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
+  MAX_EXEC_STDIN_BYTES, attachCommand, createCommand, deleteCommand, destroyCommand, detachCommand, guestArsCommand, guestExecCommand, guestNamespacesCommand, guestReadCommand, guestWriteCommand,
   listCommand, reclaimCommand, showCommand, startCommand,
 } from "./domain-commands.js";
 import { pmemMapCommand } from "./pmem-map.js";
@@ -301,11 +301,15 @@ export const routes = [
     input: z.object({
       name: domainName,
       argv: z.array(z.string().max(4096)).min(1).max(256).describe("the command and its arguments, each one shell word in the guest"),
+      timeoutS: z.number().int().min(1).max(86_400).optional().describe("stop the command in the guest after this many seconds (timedOut in the answer)"),
+      stdin: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "expected base64").max(Math.ceil(MAX_EXEC_STDIN_BYTES / 3) * 4).optional().describe("base64 bytes given to the command as its stdin"),
     }).strict(),
     output: out.guestExecOutput,
     run: async (i, { state }) => {
-      const r = await guestExecCommand.run({ state, name: i.name, argv: i.argv });
-      return { status: r.status, stdout: Buffer.from(r.stdout).toString("base64"), stderr: Buffer.from(r.stderr).toString("base64") };
+      const r = await guestExecCommand.run({
+        state, name: i.name, argv: i.argv, ...(i.timeoutS ? { timeoutS: i.timeoutS } : {}), ...(i.stdin !== undefined ? { stdin: Buffer.from(i.stdin, "base64") } : {}),
+      });
+      return { status: r.status, timedOut: r.timedOut, stdout: Buffer.from(r.stdout).toString("base64"), stderr: Buffer.from(r.stderr).toString("base64") };
     },
   }),
   route({

@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -221,6 +221,20 @@ test("boot A: what a real Linux finds, reads, writes and hotplugs", { skip, time
     // And the probe guest, through the builtin device model's _DSM and NFIT, sees the same namespace.
     const probe = (await namespaces("--probe")).find((n) => n.name === "made-in-guest");
     assert.deepEqual([probe?.uuid, probe?.mode, probe?.dimm], [madeInGuest.uuid, "fsdax", hot.slot]);
+  });
+
+  await t.test("guest exec --timeout stops the command in the guest (exit 124) and the agent serves the next one; --stdin feeds it bytes", async () => {
+    const t0 = Date.now();
+    const slow = spawnSync(process.execPath, [BIN, "guest", "exec", "pre", "--timeout", "2", "--state", state, "--", "sh", "-c", "sleep 30; echo finished"], { encoding: "utf8", env: { ...process.env, VNVDIMM_NO_AUTOSTART: "1" } });
+    assert.equal(slow.status, 124, slow.stderr);
+    assert.match(slow.stderr, /ran past --timeout 2 s and was stopped in the guest/);
+    assert.doesNotMatch(slow.stdout, /finished/);
+    assert.ok(Date.now() - t0 < 25_000, "it did not wait for the sleep");
+    assert.equal((await guestSh("ps | grep -c '[s]leep 30' || true")).trim(), "0", "nothing of the command left running in the guest");
+    const bytes = randomBytes(100_000);
+    const fed = spawnSync(process.execPath, [BIN, "guest", "exec", "pre", "--stdin", "--state", state, "--", "sha256sum"], { input: bytes, encoding: "utf8", env: { ...process.env, VNVDIMM_NO_AUTOSTART: "1" } });
+    assert.equal(fed.status, 0, fed.stderr);
+    assert.equal(fed.stdout.split(" ")[0], createHash("sha256").update(bytes).digest("hex"));
   });
 
   await t.test("vnvdimm console: a shell on the serial console; Ctrl-C reaches the guest's command; Ctrl-] leaves; console.log still gets it all", async () => {

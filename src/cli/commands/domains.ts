@@ -1,7 +1,7 @@
 // `vnvdimm create|start|list|show|destroy|delete|attach|detach|reclaim` and `vnvdimm guest …` (namespaces, write, read, exec).
 import { writeFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command as Cli } from "commander";
-import { DEFAULT_BODY_LIMIT, MAX_GUEST_IO_BYTES, ROUTE_META, fsUserError, readUserFile, type RouteId } from "../../api/client.js";
+import { DEFAULT_BODY_LIMIT, MAX_GUEST_IO_BYTES, ROUTE_META, UserError, fsUserError, readUserFile, type RouteId } from "../../api/client.js";
 import type { RouteOutput } from "../../api/index.js";
 import { hexn, human, humanPages, table } from "../table.js";
 import { termLines, termText } from "../terminal-text.js";
@@ -52,6 +52,23 @@ function bootTimeoutDefault(env: NodeJS.ProcessEnv = process.env): number | unde
 function secondsArg(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 3600) throw new InvalidArgumentError("expected whole seconds, at most 3600 (0: do not wait)");
   return Number(v);
+}
+
+function timeoutArg(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 86_400) throw new InvalidArgumentError("expected whole seconds, from 1 to 86400");
+  return Number(v);
+}
+
+/** All of this process's stdin, for `guest exec --stdin`; 8 MiB at most (the API refuses more). */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of process.stdin) {
+    chunks.push(c as Buffer);
+    n += (c as Buffer).length;
+    if (n > 8 << 20) throw new UserError("invalid-input", "stdin is more than guest exec carries (8 MiB)", "copy large data with `vnvdimm guest write`", 1);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** --boot-timeout and --no-wait, for create and start. */
@@ -248,14 +265,18 @@ export function registerDomains(program: Cli, ctx: Ctx): void {
     .description(summary("guestExec"))
     .addHelpText("after", "\nThe command runs under the guest's busybox sh as root, with ndctl, daxctl, mkfs.ext4, e2fsck, tune2fs and dumpe2fs.\n" +
       examples("vnvdimm guest exec vm1 -- ndctl list -N -v", "vnvdimm guest exec vm1 -- sh -c 'mount -o dax /dev/pmem0 /mnt && ls /mnt'"))
-    .action(async (name: string, command: string[], o: { state?: string; json: boolean }) => {
-      const r = await call("guestExec", { name, argv: command }, where(ctx, o));
+    .addOption(new Option("--timeout <seconds>", "stop the command in the guest after this many seconds; exit 124, as timeout(1)").argParser(timeoutArg))
+    .option("--stdin", "give the command this command's stdin (up to 8 MiB)", false)
+    .action(async (name: string, command: string[], o: { state?: string; json: boolean; timeout?: number; stdin: boolean }) => {
+      const stdin = o.stdin ? await readStdin() : undefined;
+      const r = await call("guestExec", { name, argv: command, ...(o.timeout ? { timeoutS: o.timeout } : {}), ...(stdin ? { stdin: stdin.toString("base64") } : {}) }, where(ctx, o));
       const stdout = Buffer.from(r.stdout, "base64").toString("utf8"), stderr = Buffer.from(r.stderr, "base64").toString("utf8");
-      if (o.json) print(ctx, true, { status: r.status, stdout, stderr }, () => "");
+      if (o.json) print(ctx, true, { status: r.status, timedOut: r.timedOut, stdout, stderr }, () => "");
       else {
         ctx.io.out(stdout);
         ctx.io.err(stderr);
+        if (r.timedOut) ctx.io.err(`vnvdimm: the command ran past --timeout ${o.timeout} s and was stopped in the guest\n`);
       }
-      ctx.setExit(r.status);
+      ctx.setExit(r.timedOut ? 124 : r.status);
     });
 }
