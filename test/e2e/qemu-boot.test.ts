@@ -3,7 +3,7 @@
 // stopped on its held extents; two qemu domains run at once, and `pmem list`,
 // `list` and `host mce` see both. One failed boot (a kernel that panics
 // before /init) and two full boots, which run side by side.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,21 +11,11 @@ import { listDomains, readLedger } from "../../src/toolstack/index.js";
 import { qemuDomainPaths, runningPid } from "../../src/backends/index.js";
 import { qemuSkip } from "../helpers/qemu.js";
 import { cli, ok } from "../helpers/cli.js";
-import { reservedHost, type E2eHost } from "../helpers/e2e-host.js";
+import { qemuTestHost } from "../helpers/e2e-host.js";
 
 const skip = qemuSkip();
-let h: E2eHost;
+const h = qemuTestHost({ prefix: "qemu-boot", dimmSize: "512M" }, skip);
 const st = () => ["--state", h.state];
-
-before(async () => {
-  if (skip) return;
-  h = await reservedHost({ prefix: "qemu-boot", dimmSize: "512M" });
-});
-
-after(async () => {
-  if (!h) return;
-  for (const d of readLedger(h.state).domains.filter((x) => x.status === "running")) await cli("destroy", d.name, ...st());
-});
 
 /** A 256 MiB qemu guest with one small raw vNVDIMM. */
 function config(name: string): string {

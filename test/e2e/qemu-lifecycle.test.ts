@@ -3,29 +3,18 @@
 // edited config (create) or as it is (start) gets that config's memory and
 // vcpus. The argv is checked in QEMU's run record without waiting for boots
 // (a TCG boot costs tens of seconds); one real boot shows the guest agrees.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readLedger } from "../../src/toolstack/index.js";
 import { qemuDomainPaths, readRunRecord } from "../../src/backends/index.js";
 import { qemuSkip } from "../helpers/qemu.js";
-import { cli, ok } from "../helpers/cli.js";
-import { reservedHost, type E2eHost } from "../helpers/e2e-host.js";
+import { ok } from "../helpers/cli.js";
+import { qemuTestHost } from "../helpers/e2e-host.js";
 
 const skip = qemuSkip();
-let h: E2eHost;
+const h = qemuTestHost({ prefix: "qemu-lifecycle", dimmSize: "512M" }, skip);
 const st = () => ["--state", h.state];
-
-before(async () => {
-  if (skip) return;
-  h = await reservedHost({ prefix: "qemu-lifecycle", dimmSize: "512M" });
-});
-
-after(async () => {
-  if (!h) return;
-  for (const d of readLedger(h.state).domains.filter((x) => x.status === "running")) await cli("destroy", d.name, ...st());
-});
 
 function config(body: string): string {
   const p = join(h.dir, `q-${Math.random().toString(36).slice(2)}.cfg`);

@@ -8,7 +8,7 @@
 // - after a kill -9 of QEMU, list, create, destroy and delete agree that the
 //   domain crashed;
 // - a hotplug QEMU refuses leaves neither labels nor pages behind.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
@@ -17,22 +17,11 @@ import { bootHost, hostBacking, listDomains, readLedger } from "../../src/toolst
 import { qemuDomainPaths, runningPid } from "../../src/backends/index.js";
 import { qemuSkip } from "../helpers/qemu.js";
 import { cli, ok } from "../helpers/cli.js";
-import { reservedHost, type E2eHost } from "../helpers/e2e-host.js";
+import { qemuTestHost } from "../helpers/e2e-host.js";
 
 const skip = qemuSkip();
-let h: E2eHost;
+const h = qemuTestHost({ prefix: "qemu-safety", dimmSize: "512M" }, skip);
 const st = () => ["--state", h.state];
-
-before(async () => {
-  if (skip) return;
-  h = await reservedHost({ prefix: "qemu-safety", dimmSize: "512M" });
-});
-
-after(async () => {
-  // Never leave a QEMU behind, whatever failed.
-  if (!h) return;
-  for (const d of readLedger(h.state).domains.filter((x) => x.status === "running")) await cli("destroy", d.name, ...st());
-});
 
 /** The guest's stdout of `sh -c SCRIPT`; waits for the boot (the first request does). */
 async function guestSh(name: string, script: string): Promise<string> {

@@ -3,7 +3,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ok } from "./cli.js";
+import { after, before } from "node:test";
+import { readLedger } from "../../src/toolstack/index.js";
+import { cli, ok } from "./cli.js";
 
 export interface E2eHost { dir: string; spec: string; state: string; cfg: (name: string, vnvdimms: string) => string }
 
@@ -21,4 +23,25 @@ export async function reservedHost(o: { prefix: string; dimmSize: string }): Pro
     return p;
   };
   return { dir, spec, state, cfg };
+}
+
+/**
+ * The reserved host of a real-guest test file: made before its tests (unless
+ * they are skipped), and no QEMU left running after them, whatever failed.
+ * Its fields read the host made in `before`.
+ */
+export function qemuTestHost(o: { prefix: string; dimmSize: string }, skip: string | false): E2eHost {
+  let h: E2eHost | undefined;
+  before(async () => {
+    if (!skip) h = await reservedHost(o);
+  });
+  after(async () => {
+    if (!h) return;
+    for (const d of readLedger(h.state).domains.filter((x) => x.status === "running")) await cli("destroy", d.name, "--state", h.state);
+  });
+  const made = (): E2eHost => {
+    if (!h) throw new Error("the test host is made in before()");
+    return h;
+  };
+  return { get dir() { return made().dir; }, get spec() { return made().spec; }, get state() { return made().state; }, cfg: (name, vnvdimms) => made().cfg(name, vnvdimms) };
 }
