@@ -40,7 +40,9 @@ const overlaps = (a: KnownReservation, b: KnownReservation): boolean => a.handle
 /**
  * Adds the reservations `found` that are not known yet. A new one replaces a
  * known one whose space it overlaps (the administrator reserved that space
- * again). Writes only when something changed.
+ * again). Writes only when something changed. Boots that run at once may
+ * each miss the other's addition; the next boot adds it again while the
+ * reservation is on the media, so nothing is forgotten for good.
  */
 export function rememberReservations(state: string, found: readonly KnownReservation[]): void {
   const known = readKnownReservations(state);

@@ -1,6 +1,7 @@
 // Small JSON files of host state (boot options, bad blocks, known
 // reservations): replaced atomically, private, and read through a schema so
 // that a hand-edited file gets one line saying what is wrong.
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { z } from "zod";
@@ -9,8 +10,11 @@ import { PRIVATE_FILE_MODE, makePrivateDir } from "./state-dir.js";
 
 export function writeJson(path: string, v: unknown): void {
   makePrivateDir(dirname(path));
-  writeFileSync(`${path}.tmp`, JSON.stringify(v, null, 2) + "\n", { mode: PRIVATE_FILE_MODE });
-  renameSync(`${path}.tmp`, path);
+  // A temp name of this process's own: two processes writing at once (boots that remember reservations)
+  // must not write into one temp file, or the rename publishes their bytes interleaved.
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  writeFileSync(tmp, JSON.stringify(v, null, 2) + "\n", { mode: PRIVATE_FILE_MODE });
+  renameSync(tmp, path);
 }
 
 export function readJson<T>(path: string, schema: z.ZodType<T>, fallback: T, hint: string): T {
