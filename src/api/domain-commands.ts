@@ -6,7 +6,7 @@ import {
   ConfigError, LifecycleError, LedgerError, ProvisionError, QemuDomainError, attachToDomain, createDomain, deleteDomain, destroyRunningDomain,
   detachFromDomain, listDomainsLive, showDomainLive, awaitBoot, openGuest, qemuConsoleSocket, startStoppedDomain, qemuGuest, readLedger, reclaimOrphans, refuseInterrupted, DomainBootError, type CreateResult, type ImagePolicy,
 } from "../toolstack/index.js";
-import { AgentError, LockTimeoutError, type BuiltinDomain, QemuArgvError, QemuGuestError, QemuLaunchError, QmpError, SetupError, shellQuote, type QemuGuest } from "../backends/index.js";
+import { AgentError, LockTimeoutError, type BuiltinDomain, QemuArgvError, QemuGuestError, QemuLaunchError, QmpError, SetupError, MAX_EXEC_STDIN_BYTES, type QemuGuest } from "../backends/index.js";
 import { GuestMemoryFault, NamespaceIoError } from "../devicemodel/index.js";
 import { FormatError } from "../formats/index.js";
 import type { Command } from "./command.js";
@@ -247,27 +247,7 @@ export const guestArsCommand: Command<GuestInput, GuestArsOutput> = {
   }),
 };
 
-/** The most stdin a `guest exec` carries: it travels base64 inside the agent's request (16 MiB at most). */
-export const MAX_EXEC_STDIN_BYTES = 8 << 20;
-/** The command stopped by SIGTERM at its timeout: the shell reports 128 + 15. */
-const KILLED_BY_TIMEOUT = 143;
-
-/**
- * The guest enforces a timeout, so the command stops there and the agent is
- * free for the next request. The command runs in its own session, so the
- * whole process group is signalled (busybox timeout would stop only the
- * first process, and a `sh -c 'sleep 30'` would leave its sleep behind):
- * SIGTERM, then SIGKILL 2 s later.
- */
-function withGuestTimeout(script: string, seconds: number): string {
-  return [
-    `setsid sh -c ${shellQuote(script)} & p=$!`,
-    `( sleep ${seconds}; kill -TERM -$p 2>/dev/null; sleep 2; kill -KILL -$p 2>/dev/null ) & w=$!`,
-    "wait $p; rc=$?",
-    "kill $w 2>/dev/null",
-    "exit $rc",
-  ].join("\n") + "\n";
-}
+export { MAX_EXEC_STDIN_BYTES };
 
 export const guestExecCommand: Command<StateInput & { name: string; argv: string[]; timeoutS?: number; stdin?: Uint8Array }, { stdout: Uint8Array; stderr: Uint8Array; status: number; timedOut: boolean }> = {
   name: "guest exec", summary: SUMMARY["guest exec"],
@@ -278,13 +258,8 @@ export const guestExecCommand: Command<StateInput & { name: string; argv: string
     if (d.backend !== "qemu") throw new UserError("invalid-input", `Domain ${i.name} runs the builtin probe guest, which has no shell`, "create it with `--backend qemu` for a real Linux guest", 1);
     if (i.stdin && i.stdin.length > MAX_EXEC_STDIN_BYTES) throw new UserError("invalid-input", `stdin of ${i.stdin.length} bytes is more than guest exec carries (${MAX_EXEC_STDIN_BYTES})`, "copy large data with `vnvdimm guest write` instead", 1);
     const g = await realGuest(i);
-    const cmd = i.argv.map(shellArg).join(" ");
-    const fed = i.stdin ? `base64 -d <<'VNVDIMM_STDIN' | ${cmd}\n${Buffer.from(i.stdin).toString("base64").replace(/.{76}/g, "$&\n")}\nVNVDIMM_STDIN\n` : cmd;
-    const script = i.timeoutS ? withGuestTimeout(fed, i.timeoutS) : fed;
-    const started = Date.now();
-    const r = await g!.exec(script, i.timeoutS ? (i.timeoutS + 60) * 1000 : undefined);
-    const timedOut = i.timeoutS !== undefined && r.status === KILLED_BY_TIMEOUT && Date.now() - started >= i.timeoutS * 1000;
-    return { stdout: r.stdout, stderr: r.stderr, status: r.status, timedOut };
+    const r = await g!.run(i.argv, { ...(i.timeoutS ? { timeoutS: i.timeoutS } : {}), ...(i.stdin ? { stdin: i.stdin } : {}) });
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status, timedOut: r.timedOut };
   }),
 };
 
@@ -303,5 +278,3 @@ export const consoleCommand: Command<StateInput & { name: string }, { socket: st
   }),
 };
 
-/** Each argv word as one shell word, so `guest exec vm -- ndctl list -N` runs exactly that. */
-const shellArg = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : shellQuote(s));

@@ -20,11 +20,50 @@ const DAXIO = "/usr/lib/vnvdimm/daxio.pl";
 /** POSIX shell single-quoting. */
 export const shellQuote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
 
+/** Each argv word as one shell word, so `guest exec vm -- ndctl list -N` runs exactly that. */
+const shellArg = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : shellQuote(s));
+
+/** `bytes` fed to `cmd` on its stdin, base64 in a here-document (the agent's requests are text). */
+const feedBase64 = (bytes: Uint8Array, cmd: string): string =>
+  `base64 -d <<'VNVDIMM_DATA' | ${cmd}\n${Buffer.from(bytes).toString("base64").replace(/.{76}/g, "$&\n")}\nVNVDIMM_DATA\n`;
+
+/** The most stdin a `guest exec` carries: it travels base64 inside the agent's request (16 MiB at most). */
+export const MAX_EXEC_STDIN_BYTES = 8 << 20;
+/** The command stopped by SIGTERM at its timeout: the shell reports 128 + 15. */
+const KILLED_BY_TIMEOUT = 143;
+
+/**
+ * The guest enforces a timeout, so the command stops there and the agent is
+ * free for the next request. The command runs in its own session, so the
+ * whole process group is signalled (busybox timeout would stop only the
+ * first process, and a `sh -c 'sleep 30'` would leave its sleep behind):
+ * SIGTERM, then SIGKILL 2 s later.
+ */
+function withTimeout(script: string, seconds: number): string {
+  return [
+    `setsid sh -c ${shellQuote(script)} & p=$!`,
+    `( sleep ${seconds}; kill -TERM -$p 2>/dev/null; sleep 2; kill -KILL -$p 2>/dev/null ) & w=$!`,
+    "wait $p; rc=$?",
+    "kill $w 2>/dev/null",
+    "exit $rc",
+  ].join("\n") + "\n";
+}
+
 export class QemuGuest {
   constructor(private readonly agent: AgentTarget) {}
 
   exec(script: string, timeoutMs = 120_000): Promise<AgentReply> {
     return agentRun(this.agent, script, timeoutMs);
+  }
+
+  /** `guest exec`: argv as shell words, optionally fed `stdin` and stopped after `timeoutS` seconds in the guest. */
+  async run(argv: readonly string[], o: { timeoutS?: number; stdin?: Uint8Array } = {}): Promise<AgentReply & { timedOut: boolean }> {
+    const cmd = argv.map(shellArg).join(" ");
+    const fed = o.stdin ? feedBase64(o.stdin, cmd) : cmd;
+    const started = Date.now();
+    const r = await this.exec(o.timeoutS ? withTimeout(fed, o.timeoutS) : fed, o.timeoutS ? (o.timeoutS + 60) * 1000 : undefined);
+    const timedOut = o.timeoutS !== undefined && r.status === KILLED_BY_TIMEOUT && Date.now() - started >= o.timeoutS * 1000;
+    return { ...r, timedOut };
   }
 
   async namespaces(): Promise<GuestNdctlNamespace[]> {
@@ -65,8 +104,7 @@ export class QemuGuest {
       const sink = ns.mode === "devdax"
         ? `perl ${DAXIO} write ${dev} ${off} ${chunk.length} ${ns.alignBytes}`
         : `dd of=${dev} bs=65536 iflag=fullblock oflag=seek_bytes seek=${off} conv=notrunc,fsync 2>/tmp/dd.err || { cat /tmp/dd.err >&2; exit 1; }`;
-      const data = Buffer.from(chunk).toString("base64").replace(/.{76}/g, "$&\n");
-      const r = await this.exec(`base64 -d <<'VNVDIMM_DATA' | ${sink}\n${data}\nVNVDIMM_DATA\n`);
+      const r = await this.exec(feedBase64(chunk, sink));
       if (r.status !== 0) throw commandError("write", ns, r);
     }
   }
